@@ -39,6 +39,11 @@ export class Daemon {
 
   get running(): Config | undefined { return this.config; }
 
+  /** A running subsystem by name, for operations (maintenance, drain...) from the API and console. */
+  get<T extends Subsystem>(name: string): T | undefined {
+    return this.subsystems.find((s) => s.name === name) as T | undefined;
+  }
+
   /** Run operations one at a time, in order. */
   private serial<T>(op: () => Promise<T>): Promise<T> {
     const p = this.queue.then(op, op);

@@ -1,15 +1,25 @@
 #!/usr/bin/env node
 /** lbd: the appliance service. Foreground, JSON logs on stdout; SIGHUP reloads, SIGTERM/SIGINT stop cleanly. */
 import { parseArgs } from 'node:util';
-import { createLogger, LogRing } from '../log/logger.js';
+import { createLogger, LogRing, type Logger } from '../log/logger.js';
+import { loadConfigFile } from '../config/load.js';
 import { Daemon } from '../lbd/daemon.js';
-import { ConfigError } from '../config/diagnostics.js';
+import { ConfigError, formatDiagnostic } from '../config/diagnostics.js';
 import { buildSubsystems } from '../lbd/subsystems.js';
 
 const USAGE = 'usage: lbd [--config FILE] [--state-dir DIR] [--check]\n' +
   '  --config FILE     appliance YAML/JSON or keepalived.conf (default /etc/lb-appliance/config.yaml)\n' +
   '  --state-dir DIR   config history and runtime state (default /var/lib/lb-appliance)\n' +
   '  --check           validate the config, log the result and exit\n';
+
+/** --check: validate and log, touching no state. */
+function checkOnly(file: string, log: Logger): boolean {
+  const r = loadConfigFile(file);
+  for (const d of r.diagnostics) log[d.severity === 'error' ? 'error' : 'warn']({ file: d.file, line: d.line }, formatDiagnostic(d, file));
+  if (!r.config) { log.fatal('invalid config'); return false; }
+  log.info({ file, format: r.format }, 'config is valid');
+  return true;
+}
 
 async function main(): Promise<number> {
   let args;
@@ -30,9 +40,10 @@ async function main(): Promise<number> {
 
   const ring = new LogRing();
   const log = createLogger({ ring, base: { pid: process.pid, svc: 'lbd' } });
+  if (args.check) return checkOnly(args.config!, log) ? 0 : 1;
   const daemon = new Daemon({
     configFile: args.config!, stateDir: args['state-dir']!, log, ring,
-    subsystems: args.check ? undefined : buildSubsystems,
+    subsystems: buildSubsystems,
   });
   try {
     await daemon.start();
@@ -42,13 +53,14 @@ async function main(): Promise<number> {
     await daemon.stop();
     return 1;
   }
-  if (args.check) { log.info('config is valid (--check: exiting)'); return 0; }
-
   log.info('lbd running');
   return new Promise<number>((resolve) => {
+    // A service lives until told to stop, even when no subsystem holds the event loop open.
+    const keepAlive = setInterval(() => undefined, 1 << 30);
     process.on('SIGHUP', () => { void daemon.reload('SIGHUP'); });
     const stop = (sig: string) => {
       log.info({ signal: sig }, 'stopping');
+      clearInterval(keepAlive);
       daemon.stop().then(() => { log.info('stopped'); resolve(0); }, () => resolve(1));
     };
     process.once('SIGTERM', () => stop('SIGTERM'));

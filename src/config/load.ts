@@ -54,7 +54,33 @@ function locate(doc: Document, path: ConfigPath): Node | undefined {
   return (node as Node) ?? last;
 }
 
+/** Configs are shallow; refuse pathological nesting before the YAML parser recurses into it. */
+const MAX_TEXT = 8 << 20;
+const MAX_DEPTH = 64;
+
+function nestingProblem(text: string): { message: string; line: number } | undefined {
+  if (text.length > MAX_TEXT) return { message: `the config is ${text.length} bytes; the limit is ${MAX_TEXT}`, line: 1 };
+  let depth = 0, line = 1, quote = '', comment = false, lineStart = true, indent = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === '\n') { line++; comment = false; lineStart = true; indent = 0; if (quote === "'") continue; quote = quote === '"' ? quote : ''; continue; }
+    if (lineStart) {
+      if (c === ' ') { if (++indent > 4 * MAX_DEPTH) return { message: 'indentation deeper than any config needs', line }; continue; }
+      lineStart = false;
+    }
+    if (comment) continue;
+    if (quote) { if (c === '\\' && quote === '"') i++; else if (c === quote) quote = ''; continue; }
+    if (c === '"' || c === "'") quote = c;
+    else if (c === '#') comment = true;
+    else if (c === '[' || c === '{') { if (++depth > MAX_DEPTH) return { message: `nested more than ${MAX_DEPTH} levels deep`, line }; }
+    else if (c === ']' || c === '}') depth = Math.max(0, depth - 1);
+  }
+  return undefined;
+}
+
 export function parseYamlConfig(text: string, file?: string): LoadResult {
+  const tooDeep = nestingProblem(text);
+  if (tooDeep) return { format: 'yaml', diagnostics: [{ severity: 'error', message: tooDeep.message, file, line: tooDeep.line }] };
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true, version: '1.2' });
   const at = (offset: number) => lineCounter.linePos(offset);
@@ -83,8 +109,21 @@ export function parseYamlConfig(text: string, file?: string): LoadResult {
   return { format: 'yaml', raw: data as RawConfig, config, diagnostics: [...syntax, ...placed] };
 }
 
+const MAX_DIAGNOSTICS = 200;
+
+/** A broken file can produce thousands of findings; the first ones are what a person fixes first. */
+function capped(r: LoadResult, file?: string): LoadResult {
+  if (r.diagnostics.length <= MAX_DIAGNOSTICS) return r;
+  const more = r.diagnostics.length - MAX_DIAGNOSTICS;
+  return { ...r, diagnostics: [...r.diagnostics.slice(0, MAX_DIAGNOSTICS), { severity: 'error', message: `${more} more problem(s) not shown`, file }] };
+}
+
 /** Parse config text of either format; `file` names it in diagnostics and anchors keepalived includes. */
 export function parseConfigText(text: string, file?: string): LoadResult {
+  return capped(parseAny(text, file), file);
+}
+
+function parseAny(text: string, file?: string): LoadResult {
   if (looksLikeKeepalived(text)) {
     const imp = importKeepalived(text, file ?? 'keepalived.conf');
     if (!imp.raw || errorsOf(imp.diagnostics).length) return { format: 'keepalived', raw: imp.raw, diagnostics: imp.diagnostics };

@@ -19,7 +19,7 @@ const formats: Record<string, { test: (s: string) => boolean; what: string }> = 
   ifname: { test: isIfName, what: 'an interface name (1-15 characters, no spaces, "/" or ":")' },
   host: { test: isHost, what: 'a host name or IP address' },
   endpoint: { test: (s) => parseEndpoint(s) !== null, what: 'ADDRESS:PORT (IPv6 as [ADDRESS]:PORT)' },
-  email: { test: (s) => /^[^\s@<>]+@[^\s@<>]+$/.test(s), what: 'an e-mail address' },
+  email: { test: (s) => /^[^\s@<>,;]+(@[^\s@<>,;]+)?$/.test(s), what: 'an e-mail address (or a local user name)' },
   netmask: { test: isNetmask, what: 'a netmask such as 255.255.255.0 or a prefix length' },
 };
 
@@ -35,7 +35,9 @@ const validateConfig = ajv.compile(ConfigSchema);
 /** Validate the shape of a config object; returns no diagnostics when it is valid. */
 export function validateStructure(data: unknown): Diagnostic[] {
   if (validateConfig(data)) return [];
-  return explainErrors(validateConfig.errors ?? [], data, ConfigSchema);
+  const explained = explainErrors(validateConfig.errors ?? [], data, ConfigSchema);
+  // Invalid data must never pass because an explanation was filtered away.
+  return explained.length ? explained : [{ severity: 'error', path: [], message: `invalid config: ${JSON.stringify(validateConfig.errors?.[0] ?? {})}` }];
 }
 
 type Schema = Record<string, unknown>;
@@ -123,7 +125,9 @@ export function explainErrors(errors: ErrorObject[], data: unknown, rootSchema: 
     const path = pointerToPath(u.instancePath);
     const v = valueAt(data, path);
     const chosen = chooseBranch(branches, v);
-    const inUnion = (e: ErrorObject) => e.schemaPath.startsWith(u.schemaPath + '/');
+    // The same union schema is used at many places: a branch error belongs to this union only at or below its value.
+    const inUnion = (e: ErrorObject) => e.schemaPath.startsWith(u.schemaPath + '/') &&
+      (e.instancePath === u.instancePath || e.instancePath.startsWith(u.instancePath + '/'));
     if (chosen >= 0) {
       kept = kept.filter((e) => e !== u && (!inUnion(e) || e.schemaPath.startsWith(`${u.schemaPath}/${chosen}/`)));
       continue;

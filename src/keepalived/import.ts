@@ -28,6 +28,7 @@ export function looksLikeKeepalived(text: string): boolean {
     const line = raw.trim();
     if (!line || line.startsWith('#') || line.startsWith('!')) continue;
     if (line === '---' || line.startsWith('{') || line.startsWith('[') || line.startsWith('%')) return false;
+    if (line.startsWith('@') || /^\$\w+\s*=/.test(line)) return true;
     const first = line.split(/[\s{]/)[0]!;
     if (first.endsWith(':') || /^[\w"'-]+\s*:(\s|$)/.test(line)) return false;
     return ROOT_KEYWORDS.includes(first) || /\{\s*$/.test(line);

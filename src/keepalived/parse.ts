@@ -25,6 +25,25 @@ interface Token { text: string; file: string; line: number }
 const MAX_INCLUDE_DEPTH = 16;
 const MAX_FILES = 1000;
 
+/** One path segment of a glob as a RegExp (fnmatch: `*`, `?`, `[...]`, `[!...]`); a malformed class is literal. */
+function globSegment(seg: string): RegExp {
+  const lit = (c: string) => c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+  let re = '^';
+  for (let i = 0; i < seg.length; i++) {
+    const c = seg[i]!;
+    if (c === '*') re += '[^/]*';
+    else if (c === '?') re += '[^/]';
+    else if (c === '[' && seg.indexOf(']', i + 2) > 0) {
+      const end = seg.indexOf(']', i + 2);
+      const body = seg.slice(i + 1, end);
+      const neg = body.startsWith('!');
+      re += `[${neg ? '^' : ''}${(neg ? body.slice(1) : body).replace(/[\\\]^[]/g, '\\$&')}]`;
+      i = end;
+    } else re += lit(c);
+  }
+  try { return new RegExp(re + '$'); } catch { return new RegExp(`^${lit(seg)}$`); }
+}
+
 /** Expand a glob with `*`, `?` and `[...]` in any path segment, sorted like glob(3). */
 export function expandGlob(pattern: string): string[] {
   if (!/[*?[]/.test(pattern)) return [pattern];
@@ -33,7 +52,7 @@ export function expandGlob(pattern: string): string[] {
   for (const part of parts) {
     if (part === '' ) continue;
     if (!/[*?[]/.test(part)) { bases = bases.map((b) => join(b, part)); continue; }
-    const re = new RegExp('^' + part.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]').replace(/\[!/g, '[^') + '$');
+    const re = globSegment(part);
     const next: string[] = [];
     for (const b of bases) {
       let names: string[] = [];
@@ -136,6 +155,12 @@ function tokenizeFile(file: string, diags: Diagnostic[], stack: string[], counte
     }
     if (unterminated) { diags.push({ severity: 'error', file, line: startLine, message: 'unterminated quote' }); continue; }
     if (!line) continue;
+    if (line.startsWith('@') || /^\$\w+\s*=/.test(line)) {
+      diags.push({ severity: 'error', file, line: startLine, message: line.startsWith('@')
+        ? 'conditional lines (@NAME, chosen by keepalived -i) are not supported: keep the lines for this node and remove the @ prefixes'
+        : 'parameter definitions ($NAME=...) are not supported: substitute the values first' });
+      continue;
+    }
     const ws = words(line, file, startLine, diags);
     if (ws[0]?.text === 'include' && ws.length >= 1) {
       if (ws.length !== 2) { diags.push({ severity: 'error', file, line: startLine, message: 'include takes one file name or glob' }); continue; }

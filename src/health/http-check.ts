@@ -1,0 +1,181 @@
+/**
+ * HTTP_GET and SSL_GET: a lean HTTP/1.x client on plain net/tls sockets. Every
+ * url block is fetched on its own connection, in order; the attempt passes when
+ * each one answers with an accepted status, digest and regex. Each fetch must
+ * complete (connect, TLS, request, whole response) within connect_timeout, so an
+ * attempt is bounded (keepalived's timeout is per read, which a trickling
+ * server can stretch without end).
+ *
+ * Thousands of these run every second, so per-fetch work is kept to the socket
+ * itself: request bytes are built once, reads land in one shared buffer, event
+ * handlers are bound once per url, TLS contexts are built once per checker.
+ */
+import { readFileSync } from 'node:fs';
+import { connect as netConnect, type NetConnectOpts, type Socket } from 'node:net';
+import { checkServerIdentity, connect as tlsConnect, createSecureContext, type ConnectionOptions, type PeerCertificate, type SecureContext } from 'node:tls';
+import type { HttpCheck, HttpUrl } from '../config/model.js';
+import { ipFamily } from '../util/ip.js';
+import { connectOptions, describeSocketError, secs, type CheckResult, type Checker } from './checker.js';
+import { HttpResponseReader } from './http-response.js';
+
+/** Reads from every check land here: only one callback runs at a time and the reader copies what it keeps. */
+const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
+
+/** keepalived's User-Agent, kept so web server rules written for keepalived's checks (log filters) still apply. */
+const USER_AGENT = 'KeepAliveClient';
+
+export function buildRequest(check: HttpCheck, url: HttpUrl): Buffer {
+  const vhost = url.virtualhost ?? check.virtualhost;
+  const ip = check.connect_ip;
+  const host = vhost ?? (ipFamily(ip) === 6 ? `[${ip}]:${check.connect_port}` : `${ip}:${check.connect_port}`);
+  const minor = check.http_protocol === '1.1' ? 1 : 0;
+  const close = check.http_protocol === '1.0' ? '' : 'Connection: close\r\n';
+  return Buffer.from(`GET ${url.path} HTTP/1.${minor}\r\nUser-Agent: ${USER_AGENT}\r\n${close}Host: ${host}\r\n\r\n`, 'latin1');
+}
+
+interface TlsSetup { context?: SecureContext; error?: string; servername?: string; verify: boolean; verifyName?: string }
+
+function tlsSetup(check: HttpCheck): TlsSetup {
+  // SNI as keepalived picks it (sni_name, then the virtualhost); an sni_name alone also turns it on.
+  const servername = check.enable_sni || check.sni_name ? check.sni_name ?? check.url[0]?.virtualhost ?? check.virtualhost : undefined;
+  const verify = !!check.tls_verify;
+  try {
+    const context = createSecureContext(check.tls_verify ? { ca: readFileSync(check.tls_verify.ca) } : {});
+    return { context, servername, verify, verifyName: check.tls_verify?.name };
+  } catch (e) {
+    return { error: `cannot load CA file ${check.tls_verify?.ca}: ${(e as Error).message}`, verify, servername };
+  }
+}
+
+type Phase = 'connect' | 'tls' | 'response';
+
+/** One url block: its request, its reader and its socket handlers, reused by every attempt. */
+class UrlFetch {
+  private readonly reader: HttpResponseReader;
+  private readonly opts: NetConnectOpts | ConnectionOptions;
+  private socket: Socket | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private phase: Phase = 'connect';
+  private resolve: ((failure: string | null) => void) | null = null;
+
+  constructor(readonly url: HttpUrl, private readonly request: Buffer, base: NetConnectOpts & { host: string },
+    private readonly tls: TlsSetup | null, private readonly timeoutMs: number) {
+    this.reader = new HttpResponseReader(url);
+    const onread = { buffer: READ_BUFFER, callback: this.onRead };
+    if (!tls) { this.opts = { ...base, onread }; return; }
+    const verifyName = tls.verifyName;
+    this.opts = {
+      ...(base as ConnectionOptions), onread, secureContext: tls.context, servername: tls.servername,
+      rejectUnauthorized: tls.verify,
+      ...(verifyName ? { checkServerIdentity: (_host: string, cert: PeerCertificate) => checkServerIdentity(verifyName, cert) } : {}),
+    };
+  }
+
+  get status(): number { return this.reader.status; }
+
+  /** null when the url passes, else why it failed. */
+  run(): Promise<string | null> {
+    return new Promise((resolve) => {
+      this.resolve = resolve;
+      this.reader.reset();
+      this.phase = 'connect';
+      let s: Socket;
+      if (this.tls) {
+        if (this.tls.error) { this.finish(this.tls.error); return; }
+        s = tlsConnect(this.opts as ConnectionOptions);
+        s.on('secureConnect', this.onReady);
+      } else {
+        s = netConnect(this.opts as NetConnectOpts);
+      }
+      this.socket = s;
+      s.on('connect', this.onConnect);
+      s.on('end', this.onEnd);
+      s.on('close', this.onEnd);
+      s.on('error', this.onError);
+      this.timer = setTimeout(this.onTimeout, this.timeoutMs);
+    });
+  }
+
+  abort(): void { this.finish('aborted'); }
+
+  private readonly onConnect = () => {
+    if (this.tls) this.phase = 'tls';
+    else this.onReady();
+  };
+
+  private readonly onReady = () => {
+    this.phase = 'response';
+    this.socket!.write(this.request);
+  };
+
+  private readonly onRead = (n: number, buf: Buffer): boolean => {
+    const state = this.reader.feed(buf, n);
+    if (state === 'failed') this.finish(`${this.reader.failure} on ${this.url.path}`);
+    else if (state === 'complete') this.finishResponse();
+    return true;
+  };
+
+  private readonly onEnd = () => { if (this.phase === 'response') this.finishResponse(); else this.finish(`connection closed ${this.phase === 'tls' ? 'during the TLS handshake' : 'while connecting'}`); };
+
+  private readonly onError = (e: NodeJS.ErrnoException) => {
+    if (this.phase === 'tls') this.finish(`TLS handshake failed: ${e.code === 'ECONNRESET' ? 'connection reset' : e.message}`);
+    else if (this.phase === 'response') this.finish(`${describeSocketError(e, 'while reading the response')} on ${this.url.path}`);
+    else this.finish(describeSocketError(e));
+  };
+
+  private readonly onTimeout = () => {
+    const t = secs(this.timeoutMs);
+    if (this.phase === 'connect') this.finish(`connect timeout after ${t}`);
+    else if (this.phase === 'tls') this.finish(`TLS handshake timeout after ${t}`);
+    else if (this.reader.bytesReceived === 0) this.finish(`no response within ${t} on ${this.url.path}`);
+    else this.finish(`response incomplete after ${t} on ${this.url.path} (${this.reader.bytesReceived} bytes)`);
+  };
+
+  private finishResponse(): void {
+    const why = this.reader.finish();
+    this.finish(why && `${why} on ${this.url.path}`);
+  }
+
+  private finish(failure: string | null): void {
+    const resolve = this.resolve;
+    if (!resolve) return;
+    this.resolve = null;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.socket?.destroy();
+    this.socket = null;
+    resolve(failure);
+  }
+}
+
+export class HttpChecker implements Checker {
+  readonly usesProcess = false;
+  private readonly fetches: UrlFetch[];
+  private current: UrlFetch | null = null;
+  private aborted = false;
+
+  constructor(check: HttpCheck) {
+    const base = connectOptions(check);
+    const tls = check.type === 'SSL_GET' ? tlsSetup(check) : null;
+    this.fetches = check.url.map((u) => new UrlFetch(u, buildRequest(check, u), base, tls, check.connect_timeout * 1000));
+  }
+
+  async run(): Promise<CheckResult> {
+    const started = performance.now();
+    this.aborted = false;
+    const seen: string[] = [];
+    for (const f of this.fetches) {
+      this.current = f;
+      const failure = await f.run();
+      this.current = null;
+      if (failure || this.aborted) return { ok: false, message: failure ?? 'aborted', latencyMs: performance.now() - started };
+      seen.push(`${f.status} on ${f.url.path}`);
+    }
+    return { ok: true, message: `HTTP ${seen.join(', ')}`, latencyMs: performance.now() - started };
+  }
+
+  abort(): void {
+    this.aborted = true;
+    this.current?.abort();
+  }
+}

@@ -1,0 +1,149 @@
+/**
+ * Incremental reader of one HTTP/1.x response for HTTP_GET/SSL_GET, fed from a
+ * shared read buffer (the socket's `onread` buffer, overwritten after each
+ * callback), so it copies only what it must keep: the header (bounded) and, when
+ * a regex is configured, the body (bounded).
+ *
+ * The digest is keepalived's (genhash's): MD5 of the body bytes as received
+ * after the blank line, no more than Content-Length of them when the header
+ * gives one, never de-chunked.
+ */
+import { createHash, type Hash } from 'node:crypto';
+import type { HttpUrl } from '../config/model.js';
+
+/** Longest header block accepted; keepalived reads into a 4 KiB buffer. */
+export const MAX_HEADER_BYTES = 16 * 1024;
+/** Most body bytes kept for a regex match (the digest covers the whole body). */
+export const MAX_REGEX_BODY_BYTES = 1024 * 1024;
+
+export type FeedState = 'more' | 'complete' | 'failed';
+
+export class HttpResponseReader {
+  status = 0;
+  /** -1 when the header has no Content-Length. */
+  contentLength = -1;
+  bodyBytes = 0;
+  /** Set when the response fails before its end (bad status, malformed header). */
+  failure: string | null = null;
+  private readonly header = Buffer.allocUnsafe(MAX_HEADER_BYTES);
+  private headerLen = 0;
+  private headerDone = false;
+  private md5: Hash | null = null;
+  private bodyChunks: Buffer[] = [];
+  private keptBody = 0;
+  private readonly regex: RegExp | null;
+
+  constructor(private readonly url: HttpUrl) {
+    // Validated by the semantic pass. No flags, as keepalived compiles with PCRE2's default options.
+    this.regex = url.regex ? new RegExp(url.regex) : null;
+  }
+
+  reset(): void {
+    this.status = 0;
+    this.contentLength = -1;
+    this.bodyBytes = 0;
+    this.failure = null;
+    this.headerLen = 0;
+    this.headerDone = false;
+    this.md5 = this.url.digest ? createHash('md5') : null;
+    this.bodyChunks = [];
+    this.keptBody = 0;
+  }
+
+  get bytesReceived(): number { return this.headerDone ? this.headerLen + this.bodyBytes : this.headerLen; }
+  get gotHeader(): boolean { return this.headerDone; }
+
+  /** Feed `buf[0, n)`. 'complete' once Content-Length bytes arrived; 'failed' as soon as the answer is known bad. */
+  feed(buf: Buffer, n: number): FeedState {
+    if (this.failure) return 'failed';
+    let start = 0;
+    if (!this.headerDone) {
+      const room = MAX_HEADER_BYTES - this.headerLen;
+      const take = Math.min(room, n);
+      buf.copy(this.header, this.headerLen, 0, take);
+      // Search from a little before the new bytes: the blank line may straddle two reads.
+      const from = Math.max(0, this.headerLen - 3);
+      this.headerLen += take;
+      const end = findHeaderEnd(this.header, from, this.headerLen);
+      if (end < 0) {
+        if (this.headerLen >= MAX_HEADER_BYTES) return this.fail(`HTTP header longer than ${MAX_HEADER_BYTES} bytes`);
+        return 'more';
+      }
+      // Bytes of this read that belong to the body.
+      start = take - (this.headerLen - end);
+      this.headerLen = end;
+      this.headerDone = true;
+      if (!this.parseHeader()) return 'failed';
+    }
+    if (n > start) this.body(buf, start, n);
+    return this.contentLength >= 0 && this.bodyBytes >= this.contentLength ? 'complete' : 'more';
+  }
+
+  /** The verdict once the response ended (EOF or Content-Length reached): null when it passes. */
+  finish(): string | null {
+    if (this.failure) return this.failure;
+    if (!this.headerDone) return this.headerLen ? 'incomplete HTTP header' : 'connection closed without a response';
+    if (this.md5) {
+      const got = this.md5.digest('hex');
+      this.md5 = null;
+      if (got !== this.url.digest) return `MD5 digest ${got} instead of ${this.url.digest}`;
+    }
+    if (this.regex) {
+      const text = Buffer.concat(this.bodyChunks, this.keptBody).toString('utf8');
+      this.bodyChunks = [];
+      const matched = this.regex.test(text);
+      if (matched === this.url.regex_no_match) return this.url.regex_no_match ? `body matches /${this.url.regex}/` : `body does not match /${this.url.regex}/`;
+    }
+    return null;
+  }
+
+  private fail(why: string): FeedState {
+    this.failure = why;
+    return 'failed';
+  }
+  /** Status and Content-Length; fails the response on a status outside the accepted ranges. */
+  private parseHeader(): boolean {
+    const why = this.headerProblem();
+    if (why) this.failure = why;
+    return !why;
+  }
+
+  private headerProblem(): string | null {
+    const h = this.header;
+    // Status line: HTTP/x.y SP NNN [SP reason]. keepalived insists on the reason's space; a bare code is legal too.
+    const sp = h.indexOf(0x20, 5);
+    if (this.headerLen < 12 || h.toString('latin1', 0, 5) !== 'HTTP/' || sp < 0 || sp > 12) return 'malformed HTTP status line';
+    const d0 = h[sp + 1]! - 48, d1 = h[sp + 2]! - 48, d2 = h[sp + 3]! - 48, after = h[sp + 4];
+    if (!(d0 >= 1 && d0 <= 5 && d1 >= 0 && d1 <= 9 && d2 >= 0 && d2 <= 9) || (after !== 0x20 && after !== 0x0d && after !== 0x0a))
+      return 'malformed HTTP status line';
+    this.status = d0 * 100 + d1 * 10 + d2;
+    if (!this.url.status_code.some(([lo, hi]) => this.status >= lo && this.status <= hi)) return `HTTP status ${this.status}`;
+    const cl = /\ncontent-length:[ \t]*(\d{1,15})[ \t]*\r?\n/i.exec(h.toString('latin1', 0, this.headerLen));
+    if (cl) this.contentLength = Number(cl[1]);
+    return null;
+  }
+
+  private body(buf: Buffer, start: number, end: number): void {
+    let n = end - start;
+    if (this.contentLength >= 0) n = Math.min(n, this.contentLength - this.bodyBytes);
+    if (n <= 0) return;
+    this.bodyBytes += n;
+    this.md5?.update(buf.subarray(start, start + n));
+    if (this.regex && this.keptBody < MAX_REGEX_BODY_BYTES) {
+      const k = Math.min(n, MAX_REGEX_BODY_BYTES - this.keptBody);
+      // Copy: the read buffer is reused for the next read.
+      this.bodyChunks.push(Buffer.from(buf.subarray(start, start + k)));
+      this.keptBody += k;
+    }
+  }
+}
+
+/** Offset just past the header's blank line (CRLF CRLF, or a bare LF LF), or -1. */
+export function findHeaderEnd(b: Buffer, from: number, to: number): number {
+  for (let i = from; i < to - 1; i++) {
+    if (b[i] !== 0x0a) continue;
+    if (b[i + 1] === 0x0a) return i + 2;
+    if (b[i + 1] === 0x0d && i + 2 < to && b[i + 2] === 0x0a) return i + 3;
+  }
+  return -1;
+}

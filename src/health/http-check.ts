@@ -49,6 +49,12 @@ function tlsSetup(check: HttpCheck): TlsSetup {
 
 type Phase = 'connect' | 'tls' | 'response';
 
+/** OpenSSL errors carry their words in `reason` (the message adds addresses of OpenSSL's source); others in the message. */
+function tlsErrorText(e: NodeJS.ErrnoException & { library?: string; reason?: string }): string {
+  if (e.code === 'ECONNRESET') return 'connection reset';
+  return e.library && e.reason ? e.reason : e.message;
+}
+
 /** One url block: its request, its reader and its socket handlers, reused by every attempt. */
 class UrlFetch {
   private readonly reader: HttpResponseReader;
@@ -118,7 +124,7 @@ class UrlFetch {
   private readonly onEnd = () => { if (this.phase === 'response') this.finishResponse(); else this.finish(`connection closed ${this.phase === 'tls' ? 'during the TLS handshake' : 'while connecting'}`); };
 
   private readonly onError = (e: NodeJS.ErrnoException) => {
-    if (this.phase === 'tls') this.finish(`TLS handshake failed: ${e.code === 'ECONNRESET' ? 'connection reset' : e.message}`);
+    if (this.phase === 'tls') this.finish(`TLS handshake failed: ${tlsErrorText(e)}`);
     else if (this.phase === 'response') this.finish(`${describeSocketError(e, 'while reading the response')} on ${this.url.path}`);
     else this.finish(describeSocketError(e));
   };

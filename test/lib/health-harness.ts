@@ -57,7 +57,12 @@ export class HealthHarness {
     });
   }
 
-  async start(config: unknown): Promise<void> { this.setAll(await this.request('start', { config })); }
+  /** Start with `config`; returns the destinations of every virtual server right after start. */
+  async start(config: unknown): Promise<Record<string, string[]>> {
+    const all = await this.request<Record<string, string[]>>('start', { config });
+    this.setAll(all);
+    return all;
+  }
   async reload(config: unknown): Promise<void> { this.setAll(await this.request('reload', { config })); }
   op<T = unknown>(op: string, ...args: unknown[]): Promise<T> { return this.request<T>('op', { op, args }); }
   status(): Promise<HealthStatus> { return this.request('status'); }

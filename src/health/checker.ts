@@ -35,7 +35,7 @@ export function connectOptions(c: Check): NetConnectOpts & { host: string; port:
   // A link-local IPv6 address needs its interface as scope: that is what bind_if is for.
   const host = c.bind_if && ipFamily(c.connect_ip) === 6 ? `${c.connect_ip}%${c.bind_if}` : c.connect_ip;
   return {
-    host, port: c.connect_port, noDelay: true,
+    host, port: c.connect_port,
     ...(c.bindto ? { localAddress: c.bindto } : {}),
     ...(c.bind_port ? { localPort: c.bind_port } : {}),
   };

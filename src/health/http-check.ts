@@ -8,15 +8,17 @@
  *
  * Thousands of these run every second, so per-fetch work is kept to the socket
  * itself: request bytes are built once, reads land in one shared buffer, event
- * handlers are bound once per url, TLS contexts are built once per checker.
+ * handlers are bound once per url, plain sockets are reused (reused-socket.ts),
+ * TLS contexts are built once per checker.
  */
 import { readFileSync } from 'node:fs';
-import { connect as netConnect, type NetConnectOpts, type Socket } from 'node:net';
-import { checkServerIdentity, connect as tlsConnect, createSecureContext, type ConnectionOptions, type PeerCertificate, type SecureContext } from 'node:tls';
+import type { NetConnectOpts } from 'node:net';
+import { checkServerIdentity, connect as tlsConnect, createSecureContext, type ConnectionOptions, type PeerCertificate, type SecureContext, type TLSSocket } from 'node:tls';
 import type { HttpCheck, HttpUrl } from '../config/model.js';
 import { ipFamily } from '../util/ip.js';
 import { connectOptions, describeSocketError, secs, type CheckResult, type Checker } from './checker.js';
 import { HttpResponseReader } from './http-response.js';
+import { ReusedSocket } from './reused-socket.js';
 
 /** Reads from every check land here: only one callback runs at a time and the reader copies what it keeps. */
 const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
@@ -58,8 +60,11 @@ function tlsErrorText(e: NodeJS.ErrnoException & { library?: string; reason?: st
 /** One url block: its request, its reader and its socket handlers, reused by every attempt. */
 class UrlFetch {
   private readonly reader: HttpResponseReader;
-  private readonly opts: NetConnectOpts | ConnectionOptions;
-  private socket: Socket | null = null;
+  /** Plain HTTP: one socket, connected again for each attempt. */
+  private readonly plain: ReusedSocket | null = null;
+  private readonly tlsOpts: ConnectionOptions | null = null;
+  /** SSL_GET: a TLS socket per attempt (a TLS session cannot be restarted on the same object). */
+  private tlsSocket: TLSSocket | null = null;
   private timer: NodeJS.Timeout | null = null;
   private phase: Phase = 'connect';
   private resolve: ((failure: string | null) => void) | null = null;
@@ -68,10 +73,14 @@ class UrlFetch {
     private readonly tls: TlsSetup | null, private readonly timeoutMs: number) {
     this.reader = new HttpResponseReader(url);
     const onread = { buffer: READ_BUFFER, callback: this.onRead };
-    if (!tls) { this.opts = { ...base, onread }; return; }
+    if (!tls) {
+      this.plain = new ReusedSocket(base, { connect: this.onConnect, end: this.onEnd, error: this.onError }, onread);
+      return;
+    }
     const verifyName = tls.verifyName;
-    this.opts = {
-      ...(base as ConnectionOptions), onread, secureContext: tls.context, servername: tls.servername,
+    // tls.connect takes onread like net.connect (its typings omit it).
+    this.tlsOpts = {
+      ...(base as ConnectionOptions), ...({ onread } as ConnectionOptions), secureContext: tls.context, servername: tls.servername,
       rejectUnauthorized: tls.verify,
       ...(verifyName ? { checkServerIdentity: (_host: string, cert: PeerCertificate) => checkServerIdentity(verifyName, cert) } : {}),
     };
@@ -85,20 +94,16 @@ class UrlFetch {
       this.resolve = resolve;
       this.reader.reset();
       this.phase = 'connect';
-      let s: Socket;
-      if (this.tls) {
-        if (this.tls.error) { this.finish(this.tls.error); return; }
-        s = tlsConnect(this.opts as ConnectionOptions);
-        s.on('secureConnect', this.onReady);
-      } else {
-        s = netConnect(this.opts as NetConnectOpts);
-      }
-      this.socket = s;
-      s.on('connect', this.onConnect);
-      s.on('end', this.onEnd);
-      s.on('close', this.onEnd);
-      s.on('error', this.onError);
       this.timer = setTimeout(this.onTimeout, this.timeoutMs);
+      if (this.plain) { this.plain.connect(); return; }
+      if (this.tls!.error) { this.finish(this.tls!.error); return; }
+      const s = this.tlsSocket = tlsConnect(this.tlsOpts!);
+      s.on('connect', this.onConnect);
+      s.on('secureConnect', this.onReady);
+      s.on('end', this.onEnd);
+      s.on('error', this.onError);
+      // A TLS socket can close without 'end' (handshake cut short); only the current one counts.
+      s.on('close', () => { if (this.tlsSocket === s) this.onEnd(); });
     });
   }
 
@@ -111,7 +116,7 @@ class UrlFetch {
 
   private readonly onReady = () => {
     this.phase = 'response';
-    this.socket!.write(this.request);
+    (this.plain?.socket ?? this.tlsSocket)!.write(this.request);
   };
 
   private readonly onRead = (n: number, buf: Buffer): boolean => {
@@ -148,8 +153,10 @@ class UrlFetch {
     this.resolve = null;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    this.socket?.destroy();
-    this.socket = null;
+    this.plain?.destroy();
+    const t = this.tlsSocket;
+    this.tlsSocket = null;
+    t?.destroy();
     resolve(failure);
   }
 }

@@ -25,7 +25,8 @@ export class HttpResponseReader {
   bodyBytes = 0;
   /** Set when the response fails before its end (bad status, malformed header). */
   failure: string | null = null;
-  private readonly header = Buffer.allocUnsafe(MAX_HEADER_BYTES);
+  /** Only for a header split over reads (rare): allocated then, kept for later attempts. */
+  private header: Buffer | null = null;
   private headerLen = 0;
   private headerDone = false;
   private md5: Hash | null = null;
@@ -58,22 +59,33 @@ export class HttpResponseReader {
     if (this.failure) return 'failed';
     let start = 0;
     if (!this.headerDone) {
-      const room = MAX_HEADER_BYTES - this.headerLen;
-      const take = Math.min(room, n);
-      buf.copy(this.header, this.headerLen, 0, take);
-      // Search from a little before the new bytes: the blank line may straddle two reads.
-      const from = Math.max(0, this.headerLen - 3);
-      this.headerLen += take;
-      const end = findHeaderEnd(this.header, from, this.headerLen);
-      if (end < 0) {
-        if (this.headerLen >= MAX_HEADER_BYTES) return this.fail(`HTTP header longer than ${MAX_HEADER_BYTES} bytes`);
-        return 'more';
+      // Usual case: the whole header is in the first read; parse it in place, copy nothing.
+      const direct = this.headerLen === 0 ? findHeaderEnd(buf, 0, n) : -1;
+      if (direct > MAX_HEADER_BYTES) return this.fail(`HTTP header longer than ${MAX_HEADER_BYTES} bytes`);
+      if (direct >= 0) {
+        start = direct;
+        this.headerLen = direct;
+        this.headerDone = true;
+        if (!this.parseHeader(buf)) return 'failed';
+      } else {
+        // The header spans reads: gather it (the read buffer is reused after this call).
+        const h = this.header ??= Buffer.allocUnsafe(MAX_HEADER_BYTES);
+        const take = Math.min(MAX_HEADER_BYTES - this.headerLen, n);
+        buf.copy(h, this.headerLen, 0, take);
+        // Search from a little before the new bytes: the blank line may straddle two reads.
+        const from = Math.max(0, this.headerLen - 3);
+        this.headerLen += take;
+        const end = findHeaderEnd(h, from, this.headerLen);
+        if (end < 0) {
+          if (this.headerLen >= MAX_HEADER_BYTES) return this.fail(`HTTP header longer than ${MAX_HEADER_BYTES} bytes`);
+          return 'more';
+        }
+        // Bytes of this read past the header belong to the body.
+        start = take - (this.headerLen - end);
+        this.headerLen = end;
+        this.headerDone = true;
+        if (!this.parseHeader(h)) return 'failed';
       }
-      // Bytes of this read that belong to the body.
-      start = take - (this.headerLen - end);
-      this.headerLen = end;
-      this.headerDone = true;
-      if (!this.parseHeader()) return 'failed';
     }
     if (n > start) this.body(buf, start, n);
     return this.contentLength >= 0 && this.bodyBytes >= this.contentLength ? 'complete' : 'more';
@@ -102,14 +114,13 @@ export class HttpResponseReader {
     return 'failed';
   }
   /** Status and Content-Length; fails the response on a status outside the accepted ranges. */
-  private parseHeader(): boolean {
-    const why = this.headerProblem();
+  private parseHeader(h: Buffer): boolean {
+    const why = this.headerProblem(h);
     if (why) this.failure = why;
     return !why;
   }
 
-  private headerProblem(): string | null {
-    const h = this.header;
+  private headerProblem(h: Buffer): string | null {
     // Status line: HTTP/x.y SP NNN [SP reason]. keepalived insists on the reason's space; a bare code is legal too.
     const sp = h.indexOf(0x20, 5);
     if (this.headerLen < 12 || h.toString('latin1', 0, 5) !== 'HTTP/' || sp < 0 || sp > 12) return 'malformed HTTP status line';

@@ -16,7 +16,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -227,7 +227,9 @@ export const run: BenchModule['run'] = async ({ quick, log }) => {
   try {
     await sleep(1500);
     if (Number.isNaN(await nginx.requests())) throw new Error('nginx did not start');
-    log(`${n} real servers on loopback (one nginx), HTTP_GET every ${TIMING.delay_loop} s, ${windowS} s window; detection bound ${BOUND_S} s`);
+    // Other work on the machine slows both checkers (keepalived falls behind its schedule first): say how busy it was.
+    log(`${n} real servers on loopback (one nginx), HTTP_GET every ${TIMING.delay_loop} s, ${windowS} s window; detection bound ${BOUND_S} s; ` +
+      `load average ${loadavg().map((x) => x.toFixed(1)).join(' ')} on ${cpus().length} CPUs`);
 
     log('lbd (health subsystem alone, as keepalived -C):');
     const lbd = startLbd(dir, n);
@@ -245,7 +247,7 @@ export const run: BenchModule['run'] = async ({ quick, log }) => {
     const refNote = k.error ? `keepalived -C: ${k.error}` : ipvs ? 'keepalived with kernel IPVS' : 'keepalived with its IPVS calls stubbed (no kernel IPVS here)';
     if (k.error) log(`  ${refNote}`);
     const ref = (x: number) => (k.error ? null : round(x));
-    const common = `${n} servers, HTTP_GET every ${TIMING.delay_loop} s, ${windowS} s`;
+    const common = `${n} servers, HTTP_GET every ${TIMING.delay_loop} s, ${windowS} s, load average ${loadavg()[0]!.toFixed(1)}`;
     return [
       { name: 'health-checks cpu', unit: '%', lbd: round(l.cpuPct), ref: ref(k.cpuPct), ratio: ratio(l.cpuPct, k.error ? null : k.cpuPct), runs: 1,
         note: `% of one core; ${common}; target <= keepalived and < 25; ${refNote}` },

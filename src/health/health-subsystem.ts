@@ -31,7 +31,10 @@ export interface HealthOptions {
   limits?: SchedulerLimits;
   /** Upper bound for notify_up/notify_down/quorum_up/quorum_down hooks. */
   hookTimeoutMs?: number;
-  /** How often status refreshes when only check results (not states) changed. */
+  /**
+   * How often the published status refreshes when only check results (not states) changed.
+   * Rebuilding it for thousands of servers is not free; status() is always live.
+   */
   statusIntervalMs?: number;
 }
 
@@ -46,6 +49,7 @@ interface PoolEntry {
 }
 
 const HOOK_TIMEOUT_MS = 30_000;
+const STATUS_INTERVAL_MS = 5000;
 
 export class HealthSubsystem extends EventEmitter<PoolEvents> implements Subsystem, PoolSource {
   readonly name = 'health';
@@ -419,7 +423,7 @@ export class HealthSubsystem extends EventEmitter<PoolEvents> implements Subsyst
     if (this.publishTimer && (this.publishUrgent || !urgent)) return;
     if (this.publishTimer) clearTimeout(this.publishTimer);
     this.publishUrgent = urgent;
-    this.publishTimer = setTimeout(() => this.publishNow(), urgent ? 50 : this.opts.statusIntervalMs ?? 1000);
+    this.publishTimer = setTimeout(() => this.publishNow(), urgent ? 50 : this.opts.statusIntervalMs ?? STATUS_INTERVAL_MS);
   }
 
   private publishNow(): void {

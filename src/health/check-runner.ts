@@ -23,6 +23,8 @@ export class CheckRunner implements Task {
   readonly usesProcess: boolean;
   private readonly handle: TaskHandle;
   private stopped = false;
+  /** The attempt in flight, if any (stop waits a little for scripts). */
+  inFlight: Promise<void> | null = null;
 
   constructor(
     readonly state: CheckState,
@@ -38,13 +40,18 @@ export class CheckRunner implements Task {
 
   start(inMs: number): void { this.handle.runIn(inMs); }
 
-  async execute(): Promise<void> {
-    if (this.stopped) return;
-    const r = await this.checker.run();
-    // A reload or stop while the attempt was in flight: its result belongs to nobody.
-    if (this.stopped) return;
-    this.handle.runIn(this.onResult(this, r));
+  execute(): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    const p = this.inFlight = this.checker.run().then((r) => {
+      this.inFlight = null;
+      // A reload or stop while the attempt was in flight: its result belongs to nobody.
+      if (!this.stopped) this.handle.runIn(this.onResult(this, r));
+    });
+    return p;
   }
+
+  /** A reload changed the timing: the next attempt must not wait longer than the new interval. */
+  retimed(): void { this.handle.runWithin(this.state.check.delay_loop * 1000); }
 
   stop(): void {
     this.stopped = true;

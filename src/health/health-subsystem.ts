@@ -50,6 +50,7 @@ interface PoolEntry {
 
 const HOOK_TIMEOUT_MS = 30_000;
 const STATUS_INTERVAL_MS = 5000;
+const STOP_WAIT_MS = 3000;
 
 export class HealthSubsystem extends EventEmitter<PoolEvents> implements Subsystem, PoolSource {
   readonly name = 'health';
@@ -101,8 +102,14 @@ export class HealthSubsystem extends EventEmitter<PoolEvents> implements Subsyst
 
   async stop(): Promise<void> {
     this.stopped = true;
+    // Socket checks end at once; scripts cannot be cancelled (runCommand kills them at misc_timeout), so give them a moment.
+    const scripts = [...this.runners.values()].flatMap((r) => (r.usesProcess && r.inFlight ? [r.inFlight] : []));
     for (const r of this.runners.values()) r.stop();
     this.runners.clear();
+    if (scripts.length) {
+      const settled = await Promise.race([Promise.allSettled(scripts).then(() => true), new Promise<false>((r) => setTimeout(() => r(false), STOP_WAIT_MS).unref())]);
+      if (!settled) this.log.warn({ scripts: scripts.length }, `${scripts.length} MISC_CHECK scripts still running at stop: they end by themselves, or at misc_timeout while lbd still runs`);
+    }
     if (this.publishTimer) clearTimeout(this.publishTimer);
     this.publishTimer = null;
     // omega: the down hooks run on the way out, as keepalived does.
@@ -228,7 +235,9 @@ export class HealthSubsystem extends EventEmitter<PoolEvents> implements Subsyst
       if (match) {
         if (!isDeepStrictEqual(match.check, c)) {
           match.reconfigure(c);
-          this.runners.get(match)!.checker = createChecker(c);
+          const runner = this.runners.get(match)!;
+          runner.checker = createChecker(c);
+          runner.retimed();
         }
         return match;
       }

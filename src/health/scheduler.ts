@@ -49,6 +49,11 @@ export class TaskHandle {
     this.timer = setTimeout(this.onDue, Math.max(0, ms));
   }
 
+  /** Bring a pending run forward so it is at most `ms` away (a reload shortened the interval). */
+  runWithin(ms: number): void {
+    if (this.timer && this.dueAt - performance.now() > ms) this.runIn(ms);
+  }
+
   cancel(): void {
     this.cancelled = true;
     if (this.timer) clearTimeout(this.timer);

@@ -193,3 +193,17 @@ test('destinations() of a virtual server it does not run yet: its start state', 
   const e = await setup(t, (dir) => [{ name: 'x', address: '198.18.0.10', port: 80, real_servers: [server(dir, 1), server(dir, 2, { alpha: true })] }]);
   assert.deepEqual(dests(e), ['198.18.0.11=1']);
 });
+
+test('reload: a shorter delay_loop applies at once, not after the old interval', { timeout: 20_000 }, async (t) => {
+  const vs = (dir: string, loop: number) => [{ name: 'slow', address: '198.18.0.10', port: 80,
+    real_servers: [{ address: '198.18.0.11', checks: [{ type: 'MISC_CHECK', misc_path: `test -e ${dir}/up1`, delay_loop: loop, misc_timeout: 1, warmup: 0 }] }] }];
+  const e = await setup(t, (dir) => vs(dir, 60));
+  writeFileSync(`${e.dir}/up1`, '');
+  await e.health.start(e.config);
+  await waitFor('first check ran', () => e.health.status().virtual_servers[0]!.real_servers[0]!.checks[0]!.last, 3000);
+  const next = mustConfig({ virtual_servers: vs(e.dir, 0.2) });
+  await e.health.reload(next, diffConfig(e.config, next));
+  e.config = next;
+  unlinkSync(`${e.dir}/up1`);
+  await waitFor('down within the new interval', () => dests(e).length === 0, 3000);
+});

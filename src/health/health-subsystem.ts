@@ -183,7 +183,7 @@ export class HealthSubsystem extends EventEmitter<PoolEvents> implements Subsyst
     this.entries.set(vs.name, { pool, lastDests, lastKey: destinationsKey(lastDests) });
     const down = [...pool.servers.values()].filter((s) => !s.alive).map((s) => s.rs.key);
     this.log.info({ vs: vs.name, real_servers: pool.servers.size, down, quorum_up: pool.quorumUp, live_weight: pool.liveWeight() },
-      `virtual server ${vs.name}: ${pool.servers.size} real servers, ${down.length} down at start${pool.sorryActive ? ', sorry server in' : ''}`);
+      `virtual server ${vs.name}: ${pool.servers.size} real server${pool.servers.size === 1 ? '' : 's'}, ${down.length} down at start${pool.sorryActive ? ', sorry server in' : ''}`);
     // keepalived runs quorum_down when a virtual server starts without quorum.
     if (!pool.quorumUp) this.quorumHook(pool, false);
   }

@@ -17,11 +17,11 @@ import { endpointKey } from '../config/resolve.js';
 import type { Subsystem, SubsystemContext } from '../lbd/subsystem.js';
 import type { Logger } from '../log/logger.js';
 import type { DesiredDest, PoolEvents, PoolSource } from '../lvs/pool.js';
-import { runCommand } from '../util/command.js';
 import { canonicalIp, parseEndpoint } from '../util/ip.js';
 import { CheckRunner, createChecker } from './check-runner.js';
 import { CheckState, checkIdentity } from './check-state.js';
 import type { CheckResult } from './checker.js';
+import { HookRunner } from './hooks.js';
 import { loadOverrides, overridesFile, saveOverrides, type OverrideMap } from './overrides.js';
 import { destinationsKey, RealServerState, VirtualServerPool, type Overrides } from './pool-state.js';
 import { CheckScheduler, DEFAULT_LIMITS, spreadStarts, type SchedulerLimits } from './scheduler.js';
@@ -48,7 +48,6 @@ interface PoolEntry {
   lastKey: string;
 }
 
-const HOOK_TIMEOUT_MS = 30_000;
 const STATUS_INTERVAL_MS = 5000;
 const STOP_WAIT_MS = 3000;
 
@@ -58,7 +57,7 @@ export class HealthSubsystem extends EventEmitter<PoolEvents> implements Subsyst
   private readonly scheduler: CheckScheduler;
   private readonly entries = new Map<string, PoolEntry>();
   private readonly runners = new Map<CheckState, CheckRunner>();
-  private readonly hooks = new Map<string, Promise<void>>();
+  private readonly hooks: HookRunner;
   private overrides: OverrideMap = {};
   private publishTimer: NodeJS.Timeout | null = null;
   private publishUrgent = false;
@@ -68,6 +67,7 @@ export class HealthSubsystem extends EventEmitter<PoolEvents> implements Subsyst
     super();
     this.log = ctx.log.child({ subsystem: 'health' });
     this.scheduler = new CheckScheduler(opts.limits ?? DEFAULT_LIMITS);
+    this.hooks = new HookRunner(this.log, opts.hookTimeoutMs);
   }
 
   // ------------------------------------------------------------ Subsystem
@@ -115,10 +115,10 @@ export class HealthSubsystem extends EventEmitter<PoolEvents> implements Subsyst
     // omega: the down hooks run on the way out, as keepalived does.
     for (const { pool } of this.entries.values()) {
       if (!pool.vs.omega) continue;
-      for (const s of pool.servers.values()) if (s.alive) this.rsHook(pool, s, 'DOWN', 'lbd stopping');
-      if (pool.quorumUp) this.quorumHook(pool, false);
+      for (const s of pool.servers.values()) if (s.alive) this.hooks.realServer(pool, s, 'DOWN', 'lbd stopping');
+      if (pool.quorumUp) this.hooks.quorum(pool, false);
     }
-    await Promise.allSettled([...this.hooks.values()]);
+    await this.hooks.idle();
     this.log.info('health checks stopped');
   }
 
@@ -185,7 +185,7 @@ export class HealthSubsystem extends EventEmitter<PoolEvents> implements Subsyst
     this.log.info({ vs: vs.name, real_servers: pool.servers.size, down, quorum_up: pool.quorumUp, live_weight: pool.liveWeight() },
       `virtual server ${vs.name}: ${pool.servers.size} real server${pool.servers.size === 1 ? '' : 's'}, ${down.length} down at start${pool.sorryActive ? ', sorry server in' : ''}`);
     // keepalived runs quorum_down when a virtual server starts without quorum.
-    if (!pool.quorumUp) this.quorumHook(pool, false);
+    if (!pool.quorumUp) this.hooks.quorum(pool, false);
   }
 
   private removeVirtualServer(name: string): void {
@@ -310,7 +310,7 @@ export class HealthSubsystem extends EventEmitter<PoolEvents> implements Subsyst
       const msg = `real server ${s.rs.key} of ${pool.vs.name} is ${alive ? 'UP' : 'DOWN'}: ${reason}`;
       if (alive) this.log.info({ vs: pool.vs.name, rs: s.rs.key, state: 'UP', reason }, msg);
       else this.log.warn({ vs: pool.vs.name, rs: s.rs.key, state: 'DOWN', reason }, msg);
-      this.rsHook(pool, s, alive ? 'UP' : 'DOWN', reason);
+      this.hooks.realServer(pool, s, alive ? 'UP' : 'DOWN', reason);
     }
     if (updatePool) this.poolChanged(this.entries.get(pool.vs.name)!);
   }
@@ -324,7 +324,7 @@ export class HealthSubsystem extends EventEmitter<PoolEvents> implements Subsyst
       const how = q === 'gained' ? `gained quorum: live weight ${pool.liveWeight()} >= ${vs.quorum}+${vs.hysteresis}` : `lost quorum: live weight ${pool.liveWeight()} < ${vs.quorum}-${vs.hysteresis}`;
       const sorry = vs.sorry_server ? (q === 'gained' ? '; sorry server leaves' : '; sorry server takes over') : '';
       (q === 'gained' ? this.log.info : this.log.warn).call(this.log, { vs: vs.name, quorum: q }, `virtual server ${vs.name} ${how}${sorry}`);
-      this.quorumHook(pool, q === 'gained');
+      this.hooks.quorum(pool, q === 'gained');
     }
     this.announce(entry);
     this.schedulePublish(true);
@@ -393,35 +393,6 @@ export class HealthSubsystem extends EventEmitter<PoolEvents> implements Subsyst
     try { saveOverrides(overridesFile(this.ctx.stateDir), this.overrides); } catch (e) {
       this.log.error({ err: e }, 'cannot save operator overrides: they apply now but will not survive a restart');
     }
-  }
-
-  // ------------------------------------------------------------ hooks
-
-  /** Hooks of one subject run one after another, so a quick flap cannot reorder DOWN and UP. */
-  private hook(subject: string, line: string, env: Record<string, string>, what: string): void {
-    const prev = this.hooks.get(subject) ?? Promise.resolve();
-    const run = prev.then(async () => {
-      const r = await runCommand(line, { timeoutMs: this.opts.hookTimeoutMs ?? HOOK_TIMEOUT_MS, keepBackground: true, env: { ...process.env, ...env } });
-      const failed = r.error ?? (r.timedOut ? 'timed out (killed)' : r.code !== 0 ? (r.code === null ? `killed by ${r.signal}` : `exited ${r.code}`) : null);
-      if (failed) this.log.warn({ hook: what, ...env }, `${what} hook ${failed}`);
-      else this.log.debug({ hook: what, ...env }, `${what} hook done`);
-    });
-    this.hooks.set(subject, run);
-    void run.finally(() => { if (this.hooks.get(subject) === run) this.hooks.delete(subject); });
-  }
-
-  private rsHook(pool: VirtualServerPool, s: RealServerState, state: 'UP' | 'DOWN', reason: string): void {
-    const line = state === 'UP' ? s.rs.notify_up : s.rs.notify_down;
-    if (!line) return;
-    this.hook(`${pool.vs.name} ${s.rs.key}`, line, { LBD_VIRTUAL_SERVER: pool.vs.name, LBD_REAL_SERVER: s.rs.key, LBD_STATE: state, LBD_REASON: reason },
-      state === 'UP' ? 'notify_up' : 'notify_down');
-  }
-
-  private quorumHook(pool: VirtualServerPool, up: boolean): void {
-    const line = up ? pool.vs.quorum_up : pool.vs.quorum_down;
-    if (!line) return;
-    this.hook(pool.vs.name, line, { LBD_VIRTUAL_SERVER: pool.vs.name, LBD_QUORUM: up ? 'UP' : 'DOWN', LBD_LIVE_WEIGHT: String(pool.liveWeight()) },
-      up ? 'quorum_up' : 'quorum_down');
   }
 
   // ------------------------------------------------------------ status

@@ -128,7 +128,7 @@ export class HealthSubsystem extends EventEmitter<PoolEvents> implements Subsyst
     const entry = this.entries.get(vs.name);
     if (entry) return entry.pool.destinations();
     // Not (yet) ours: what it will be at start, without running anything.
-    return this.buildPool(vs, []).destinations();
+    return this.buildPool(vs, null).destinations();
   }
 
   // ------------------------------------------------------------ operations (API, console)

@@ -189,9 +189,14 @@ test('reload: a failed server stays out, a healthy one is not touched, weights a
   assert.match(down1.reason, /script exited 1/);
 });
 
-test('destinations() of a virtual server it does not run yet: its start state', async (t) => {
+test('destinations() of a virtual server it does not run yet: its start state, and nothing starts', async (t) => {
   const e = await setup(t, (dir) => [{ name: 'x', address: '198.18.0.10', port: 80, real_servers: [server(dir, 1), server(dir, 2, { alpha: true })] }]);
   assert.deepEqual(dests(e), ['198.18.0.11=1']);
+  await e.health.start(mustConfig({}));
+  assert.deepEqual(dests(e), ['198.18.0.11=1']);
+  assert.deepEqual(e.health.status().virtual_servers, []);
+  assert.ok(logged(e, /health checks started/));
+  assert.equal(e.ring.recent(100).find((l) => l.msg === 'health checks started')?.checks, 0);
 });
 
 test('reload: a shorter delay_loop applies at once, not after the old interval', { timeout: 20_000 }, async (t) => {

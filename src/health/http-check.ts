@@ -176,15 +176,15 @@ export class HttpChecker implements Checker {
   async run(): Promise<CheckResult> {
     const started = performance.now();
     this.aborted = false;
-    const seen: string[] = [];
+    let message = 'HTTP';
     for (const f of this.fetches) {
       this.current = f;
       const failure = await f.run();
       this.current = null;
       if (failure || this.aborted) return { ok: false, message: failure ?? 'aborted', latencyMs: performance.now() - started };
-      seen.push(`${f.status} on ${f.url.path}`);
+      message += `${message.length > 4 ? ',' : ''} ${f.status} on ${f.url.path}`;
     }
-    return { ok: true, message: `HTTP ${seen.join(', ')}`, latencyMs: performance.now() - started };
+    return { ok: true, message, latencyMs: performance.now() - started };
   }
 
   abort(): void {

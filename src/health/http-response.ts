@@ -123,14 +123,14 @@ export class HttpResponseReader {
   private headerProblem(h: Buffer): string | null {
     // Status line: HTTP/x.y SP NNN [SP reason]. keepalived insists on the reason's space; a bare code is legal too.
     const sp = h.indexOf(0x20, 5);
-    if (this.headerLen < 12 || h.toString('latin1', 0, 5) !== 'HTTP/' || sp < 0 || sp > 12) return 'malformed HTTP status line';
+    if (this.headerLen < 12 || h[0] !== 0x48 || h[1] !== 0x54 || h[2] !== 0x54 || h[3] !== 0x50 || h[4] !== 0x2f || sp < 0 || sp > 12)
+      return 'malformed HTTP status line';
     const d0 = h[sp + 1]! - 48, d1 = h[sp + 2]! - 48, d2 = h[sp + 3]! - 48, after = h[sp + 4];
     if (!(d0 >= 1 && d0 <= 5 && d1 >= 0 && d1 <= 9 && d2 >= 0 && d2 <= 9) || (after !== 0x20 && after !== 0x0d && after !== 0x0a))
       return 'malformed HTTP status line';
     this.status = d0 * 100 + d1 * 10 + d2;
     if (!this.url.status_code.some(([lo, hi]) => this.status >= lo && this.status <= hi)) return `HTTP status ${this.status}`;
-    const cl = /\ncontent-length:[ \t]*(\d{1,15})[ \t]*\r?\n/i.exec(h.toString('latin1', 0, this.headerLen));
-    if (cl) this.contentLength = Number(cl[1]);
+    this.contentLength = contentLength(h, this.headerLen);
     return null;
   }
 
@@ -155,6 +155,27 @@ export function findHeaderEnd(b: Buffer, from: number, to: number): number {
     if (b[i] !== 0x0a) continue;
     if (b[i + 1] === 0x0a) return i + 2;
     if (b[i + 1] === 0x0d && i + 2 < to && b[i + 2] === 0x0a) return i + 3;
+  }
+  return -1;
+}
+
+const CONTENT_LENGTH = Buffer.from('content-length:');
+
+/** The Content-Length header's value in `h[0, end)`, or -1: a byte scan, this runs for every response. */
+export function contentLength(h: Buffer, end: number): number {
+  const n = CONTENT_LENGTH.length;
+  for (let i = h.indexOf(0x0a); i >= 0 && i + n < end; i = h.indexOf(0x0a, i + 1)) {
+    let j = 0;
+    for (; j < n; j++) {
+      const b = h[i + 1 + j]!;
+      if ((b >= 0x41 && b <= 0x5a ? b | 0x20 : b) !== CONTENT_LENGTH[j]) break; // header names are case-insensitive
+    }
+    if (j < n) continue;
+    let k = i + 1 + n;
+    while (k < end && (h[k] === 0x20 || h[k] === 0x09)) k++;
+    let v = 0, digits = 0;
+    while (k < end && h[k]! >= 0x30 && h[k]! <= 0x39 && digits < 15) { v = v * 10 + h[k]! - 0x30; k++; digits++; }
+    return digits ? v : -1;
   }
   return -1;
 }

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { HttpResponseReader, MAX_HEADER_BYTES, findHeaderEnd } from '../../src/health/http-response.js';
+import { HttpResponseReader, MAX_HEADER_BYTES, contentLength, findHeaderEnd } from '../../src/health/http-response.js';
 import type { HttpUrl } from '../../src/config/model.js';
 
 const url = (o: Partial<HttpUrl> = {}): HttpUrl => ({ path: '/', status_code: [[200, 299]], regex_no_match: false, ...o });
@@ -109,4 +109,15 @@ test('the header end may straddle reads; a bare LF LF also ends it', () => {
     feedAll(r, 'HTTP/1.1 200 OK\r\nA: b\r\n\r\nbody', step);
     assert.equal(r.finish(), null, `step ${step}`);
   }
+});
+
+test('Content-Length: any case, optional blanks, only in the header', () => {
+  const cl = (text: string) => { const b = Buffer.from(text, 'latin1'); return contentLength(b, findHeaderEnd(b, 0, b.length)); };
+  assert.equal(cl('HTTP/1.1 200 OK\r\nContent-Length: 42\r\n\r\n'), 42);
+  assert.equal(cl('HTTP/1.1 200 OK\r\nX: y\r\ncontent-length:\t7\r\n\r\n'), 7);
+  assert.equal(cl('HTTP/1.1 200 OK\r\nCONTENT-LENGTH:0\r\n\r\n'), 0);
+  assert.equal(cl('HTTP/1.1 200 OK\r\nX-Content-Length: 5\r\n\r\n'), -1);
+  assert.equal(cl('HTTP/1.1 200 OK\r\nContent-Length: x\r\n\r\n'), -1);
+  assert.equal(cl('HTTP/1.1 200 OK\r\n\r\nContent-Length: 5\r\n'), -1);
+  assert.equal(cl('HTTP/1.1 200 OK\r\nContent\rLength: 5\r\n\r\n'), -1);
 });

@@ -26,11 +26,11 @@ const server = (dir: string, n: number, extra: Record<string, unknown> = {}) => 
   ...extra,
 });
 
-async function setup(t: TestContext, vs: (dir: string) => Record<string, unknown>[]): Promise<Env> {
+async function setup(t: TestContext, vs: (dir: string) => Record<string, unknown>[], hookTimeoutMs?: number): Promise<Env> {
   const dir = mkdtempSync(join(tmpdir(), 'lbd-health-'));
   const ring = new LogRing();
   const hub = new StatusHub();
-  const health = new HealthSubsystem({ log: createLogger({ ring, stream: { write() {} }, level: 'debug' }), status: hub, stateDir: dir }, { statusIntervalMs: 100 });
+  const health = new HealthSubsystem({ log: createLogger({ ring, stream: { write() {} }, level: 'debug' }), status: hub, stateDir: dir }, { statusIntervalMs: 100, hookTimeoutMs });
   const changes: string[] = [];
   health.on('change', (n) => changes.push(n));
   const config = mustConfig({ virtual_servers: vs(dir) });
@@ -211,4 +211,22 @@ test('reload: a shorter delay_loop applies at once, not after the old interval',
   e.config = next;
   unlinkSync(`${e.dir}/up1`);
   await waitFor('down within the new interval', () => dests(e).length === 0, 3000);
+});
+
+test('hooks of one server run in order even when one is slow; a hook past its timeout is killed and logged', { timeout: 20_000 }, async (t) => {
+  const e = await setup(t, (dir) => [{ name: 'h', address: '198.18.0.10', port: 80, real_servers: [
+    server(dir, 1, { notify_down: `sh -c 'sleep 1; echo DOWN >> ${dir}/order'`, notify_up: `sh -c 'echo UP >> ${dir}/order'` }),
+    server(dir, 2, { notify_down: `sh -c 'echo $$ > ${dir}/hung; exec sleep 30'` }),
+  ] }], 2000);
+  writeFileSync(`${e.dir}/up1`, ''); writeFileSync(`${e.dir}/up2`, '');
+  await e.health.start(e.config);
+  unlinkSync(`${e.dir}/up1`); unlinkSync(`${e.dir}/up2`);
+  await waitFor('both down', () => dests(e).length === 0, 3000);
+  writeFileSync(`${e.dir}/up1`, '');
+  await waitFor('1 back up', () => dests(e).length === 1, 3000);
+  await waitFor('both hooks of 1 ran', () => existsSync(`${e.dir}/order`) && readFileSync(`${e.dir}/order`, 'utf8').split('\n').length === 3, 5000);
+  assert.equal(readFileSync(`${e.dir}/order`, 'utf8'), 'DOWN\nUP\n', 'the slow DOWN hook finished before UP started');
+  await waitFor('timeout logged', () => logged(e, /notify_down hook timed out \(killed\)/), 3000);
+  const pid = Number(readFileSync(`${e.dir}/hung`, 'utf8'));
+  await waitFor('the hung hook is gone', () => { try { process.kill(pid, 0); return false; } catch { return true; } }, 3000);
 });

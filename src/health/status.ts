@@ -1,5 +1,6 @@
 /** The 'health' status section: what the API, UI, console and metrics show about real servers. */
 import type { Check } from '../config/model.js';
+import { endpointKey } from '../config/resolve.js';
 import type { CheckState } from './check-state.js';
 import type { RealServerState, VirtualServerPool } from './pool-state.js';
 import type { SchedulerStats } from './scheduler.js';
@@ -52,10 +53,7 @@ export interface HealthStatus {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-function targetOf(c: Check): string {
-  if (c.type === 'MISC_CHECK') return c.misc_path;
-  return c.connect_ip.includes(':') ? `[${c.connect_ip}]:${c.connect_port}` : `${c.connect_ip}:${c.connect_port}`;
-}
+const targetOf = (c: Check) => (c.type === 'MISC_CHECK' ? c.misc_path : endpointKey(c.connect_ip, c.connect_port));
 
 export function checkStatus(c: CheckState): CheckStatus {
   const l = c.last;
@@ -79,7 +77,7 @@ export function realServerStatus(pool: VirtualServerPool, s: RealServerState, in
 
 function poolWeights(pool: VirtualServerPool): Map<string, number> {
   const m = new Map<string, number>();
-  for (const d of pool.destinations()) m.set(d.address.includes(':') ? `[${d.address}]:${d.port}` : `${d.address}:${d.port}`, d.weight);
+  for (const d of pool.destinations()) m.set(endpointKey(d.address, d.port), d.weight);
   return m;
 }
 

@@ -10,6 +10,7 @@ import { HealthSubsystem } from '../../src/health/health-subsystem.js';
 import { StatusHub } from '../../src/status/hub.js';
 import { createLogger } from '../../src/log/logger.js';
 import { diffConfig } from '../../src/config/diff.js';
+import { endpointKey } from '../../src/config/resolve.js';
 import type { Config } from '../../src/config/model.js';
 import { mustConfig } from './config.js';
 
@@ -23,7 +24,7 @@ let config: Config | undefined;
 
 const destsOf = (name: string) => {
   const vs = config!.virtual_servers.find((v) => v.name === name)!;
-  return health.destinations(vs).map((d) => `${d.address.includes(':') ? `[${d.address}]` : d.address}:${d.port}=${d.weight}`);
+  return health.destinations(vs).map((d) => `${endpointKey(d.address, d.port)}=${d.weight}`);
 };
 const allDests = () => Object.fromEntries(config!.virtual_servers.map((v) => [v.name, destsOf(v.name)]));
 health.on('change', (vs) => out({ ev: 'change', vs, t: Date.now(), dests: destsOf(vs) }));

@@ -11,6 +11,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { ChildProcess } from 'node:child_process';
 import { must, waitFor, type Lab } from './netns.js';
+import { endpointKey } from '../../src/config/resolve.js';
 
 /** Lines a child prints, awaited one at a time. */
 function lineReader(p: ChildProcess): () => Promise<string> {
@@ -65,7 +66,7 @@ http {
   access_log off;
   client_body_temp_path ${d}/tmp; proxy_temp_path ${d}/tmp; fastcgi_temp_path ${d}/tmp; uwsgi_temp_path ${d}/tmp; scgi_temp_path ${d}/tmp;
   server {
-    listen ${address.includes(':') ? `[${address}]` : address}:${port};
+    listen ${endpointKey(address, port)};
     root ${d}/www;
     location / {
       if (-f ${d}/maintenance) { return 503; }
@@ -75,7 +76,7 @@ http {
 `);
   }
 
-  get url(): string { return `http://${this.address}:${this.port}/index.html`; }
+  get url(): string { return `http://${endpointKey(this.address, this.port)}/index.html`; }
 
   setPage(html: string): void { writeFileSync(join(this.dir, 'www', 'index.html'), html); }
 

@@ -15,7 +15,7 @@ import { readFileSync } from 'node:fs';
 import type { NetConnectOpts } from 'node:net';
 import { checkServerIdentity, connect as tlsConnect, createSecureContext, type ConnectionOptions, type PeerCertificate, type SecureContext, type TLSSocket } from 'node:tls';
 import type { HttpCheck, HttpUrl } from '../config/model.js';
-import { ipFamily } from '../util/ip.js';
+import { endpointKey } from '../config/resolve.js';
 import { connectOptions, describeSocketError, secs, type CheckResult, type Checker } from './checker.js';
 import { HttpResponseReader } from './http-response.js';
 import { ReusedSocket } from './reused-socket.js';
@@ -29,23 +29,20 @@ const USER_AGENT = 'KeepAliveClient';
 export function buildRequest(check: HttpCheck, url: HttpUrl): Buffer {
   const vhost = url.virtualhost ?? check.virtualhost;
   const ip = check.connect_ip;
-  const host = vhost ?? (ipFamily(ip) === 6 ? `[${ip}]:${check.connect_port}` : `${ip}:${check.connect_port}`);
+  const host = vhost ?? endpointKey(ip, check.connect_port);
   const minor = check.http_protocol === '1.1' ? 1 : 0;
   const close = check.http_protocol === '1.0' ? '' : 'Connection: close\r\n';
   return Buffer.from(`GET ${url.path} HTTP/1.${minor}\r\nUser-Agent: ${USER_AGENT}\r\n${close}Host: ${host}\r\n\r\n`, 'latin1');
 }
 
-interface TlsSetup { context?: SecureContext; error?: string; servername?: string; verify: boolean; verifyName?: string }
+interface TlsSetup { context?: SecureContext; error?: string; sni: boolean; sniName?: string; verify: boolean; verifyName?: string }
 
 function tlsSetup(check: HttpCheck): TlsSetup {
-  // SNI as keepalived picks it (sni_name, then the virtualhost); an sni_name alone also turns it on.
-  const servername = check.enable_sni || check.sni_name ? check.sni_name ?? check.url[0]?.virtualhost ?? check.virtualhost : undefined;
-  const verify = !!check.tls_verify;
+  const base = { sni: check.enable_sni || !!check.sni_name, sniName: check.sni_name, verify: !!check.tls_verify, verifyName: check.tls_verify?.name };
   try {
-    const context = createSecureContext(check.tls_verify ? { ca: readFileSync(check.tls_verify.ca) } : {});
-    return { context, servername, verify, verifyName: check.tls_verify?.name };
+    return { ...base, context: createSecureContext(check.tls_verify ? { ca: readFileSync(check.tls_verify.ca) } : {}) };
   } catch (e) {
-    return { error: `cannot load CA file ${check.tls_verify?.ca}: ${(e as Error).message}`, verify, servername };
+    return { ...base, error: `cannot load CA file ${check.tls_verify?.ca}: ${(e as Error).message}` };
   }
 }
 
@@ -70,7 +67,7 @@ class UrlFetch {
   private resolve: ((failure: string | null) => void) | null = null;
 
   constructor(readonly url: HttpUrl, private readonly request: Buffer, base: NetConnectOpts & { host: string },
-    private readonly tls: TlsSetup | null, private readonly timeoutMs: number) {
+    private readonly tls: TlsSetup | null, private readonly timeoutMs: number, checkVirtualhost?: string) {
     this.reader = new HttpResponseReader(url);
     const onread = { buffer: READ_BUFFER, callback: this.onRead };
     if (!tls) {
@@ -78,9 +75,11 @@ class UrlFetch {
       return;
     }
     const verifyName = tls.verifyName;
+    // SNI as keepalived picks it: sni_name, then the url's or the check's virtualhost. An sni_name alone turns it on.
+    const servername = tls.sni ? tls.sniName ?? url.virtualhost ?? checkVirtualhost : undefined;
     // tls.connect takes onread like net.connect (its typings omit it).
     this.tlsOpts = {
-      ...(base as ConnectionOptions), ...({ onread } as ConnectionOptions), secureContext: tls.context, servername: tls.servername,
+      ...(base as ConnectionOptions), ...({ onread } as ConnectionOptions), secureContext: tls.context, servername,
       rejectUnauthorized: tls.verify,
       ...(verifyName ? { checkServerIdentity: (_host: string, cert: PeerCertificate) => checkServerIdentity(verifyName, cert) } : {}),
     };
@@ -170,7 +169,7 @@ export class HttpChecker implements Checker {
   constructor(check: HttpCheck) {
     const base = connectOptions(check);
     const tls = check.type === 'SSL_GET' ? tlsSetup(check) : null;
-    this.fetches = check.url.map((u) => new UrlFetch(u, buildRequest(check, u), base, tls, check.connect_timeout * 1000));
+    this.fetches = check.url.map((u) => new UrlFetch(u, buildRequest(check, u), base, tls, check.connect_timeout * 1000, check.virtualhost));
   }
 
   async run(): Promise<CheckResult> {

@@ -23,7 +23,7 @@ export class HealthHarness {
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   private readonly proc: ChildProcess;
-  private ready: Promise<void>;
+  private readonly ready: Promise<void>;
 
   constructor(lab: Lab, ns: string, stateDir?: string) {
     this.stateDir = stateDir ?? mkdtempSync(join(tmpdir(), 'lbd-health-'));
@@ -47,6 +47,9 @@ export class HealthHarness {
       } else this.logs.push(m);
     });
   }
+
+  /** Resolves once the child runs (node started, modules loaded): time measurements start after this. */
+  whenReady(): Promise<void> { return this.ready; }
 
   async request<T>(cmd: string, extra: Record<string, unknown> = {}): Promise<T> {
     await this.ready;

@@ -130,6 +130,7 @@ before(async () => {
       reason: /^TLS handshake failed: Hostname\/IP does not match certificate's altnames: Host: wrong\.example\. is not in the cert's altnames: DNS:rs\.example after 1 retry$/ },
   ];
   health = new HealthHarness(lab, lb);
+  await health.whenReady();
   startedAt = Date.now();
   await health.start({
     virtual_servers: [

@@ -137,7 +137,7 @@ export interface HttpCheck extends CheckTiming {
   type: 'HTTP_GET' | 'SSL_GET';
   url: HttpUrl[];
   virtualhost?: string;
-  http_protocol: '1.0' | '1.0C' | '1.1' | '1.0K';
+  http_protocol: '1.0' | '1.0C' | '1.1';
   enable_sni: boolean;
   sni_name?: string;
   tls_verify?: { ca: string; name?: string };

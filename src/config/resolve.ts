@@ -97,6 +97,7 @@ function parseStatusCodes(sc: unknown): [number, number][] {
 }
 
 function resolveCheck(c: RawCheck, rs: RawRealServer, vs: RawVirtualServer, rsPort: number): Check {
+  const delay_loop = c.delay_loop ?? rs.delay_loop ?? vs.delay_loop ?? DEFAULTS.delay_loop;
   const timing = {
     connect_ip: c.connect_ip ?? rs.address,
     connect_port: c.connect_port ?? rsPort,
@@ -104,8 +105,9 @@ function resolveCheck(c: RawCheck, rs: RawRealServer, vs: RawVirtualServer, rsPo
     connect_timeout: c.connect_timeout ?? rs.connect_timeout ?? vs.connect_timeout ?? DEFAULTS.connect_timeout,
     retry: c.retry ?? rs.retry ?? vs.retry ?? (c.type === 'MISC_CHECK' ? DEFAULTS.misc_retry : DEFAULTS.retry),
     delay_before_retry: c.delay_before_retry ?? rs.delay_before_retry ?? vs.delay_before_retry ?? DEFAULTS.delay_before_retry,
-    delay_loop: c.delay_loop ?? rs.delay_loop ?? vs.delay_loop ?? DEFAULTS.delay_loop,
-    warmup: c.warmup ?? rs.warmup ?? vs.warmup ?? 0,
+    delay_loop,
+    // As keepalived: by default the first check starts at a random time within one delay_loop.
+    warmup: c.warmup ?? rs.warmup ?? vs.warmup ?? delay_loop,
     alpha: c.alpha ?? rs.alpha ?? vs.alpha ?? false,
   };
   switch (c.type) {
@@ -113,7 +115,7 @@ function resolveCheck(c: RawCheck, rs: RawRealServer, vs: RawVirtualServer, rsPo
       return { type: 'TCP_CHECK', ...timing };
     case 'MISC_CHECK':
       return {
-        type: 'MISC_CHECK', ...timing, misc_path: c.misc_path, misc_timeout: c.misc_timeout ?? timing.connect_timeout,
+        type: 'MISC_CHECK', ...timing, misc_path: c.misc_path, misc_timeout: c.misc_timeout ?? timing.delay_loop,
         misc_dynamic: c.misc_dynamic ?? false, user: c.user,
       };
     default: {

@@ -164,12 +164,12 @@ const CheckCommon = {
   connect_port: Opt(Int(1, 65535)),
   bindto: Opt(Ip()),
   bind_port: Opt(Int(1, 65535)),
-  bind_if: Opt(IfName()),
+  bind_if: Opt(Type.String({ format: 'ifname', description: 'interface of an IPv6 link-local connect_ip' })),
   connect_timeout: Opt(Num(0.01, 3600, 'seconds (default 5)')),
   retry: Opt(Int(0, 1000, 'retries before a server is marked down (keepalived nb_get_retry)')),
   delay_before_retry: Opt(Num(0, 3600, 'seconds (default 1)')),
   delay_loop: Opt(Num(0.01, 86400, 'seconds between checks (default: the virtual server\'s)')),
-  warmup: Opt(Num(0, 86400)),
+  warmup: Opt(Num(0, 86400, 'the first check starts at a random time within this many seconds (default: delay_loop)')),
   alpha: Opt(Type.Boolean({ description: 'start as down until the first success' })),
 };
 
@@ -192,7 +192,7 @@ export const HttpCheckSchema = Obj({
   type: Type.Union([Type.Literal('HTTP_GET'), Type.Literal('SSL_GET')]),
   url: Type.Array(UrlSchema, { minItems: 1, maxItems: 64 }),
   virtualhost: Opt(Type.String({ format: 'host' })),
-  http_protocol: Opt(Type.Union([Type.Literal('1.0'), Type.Literal('1.0C'), Type.Literal('1.1'), Type.Literal('1.0K')])),
+  http_protocol: Opt(Type.Union([Type.Literal('1.0'), Type.Literal('1.0C'), Type.Literal('1.1')], { description: '1.0C adds Connection: close; 1.1 sends it too' })),
   enable_sni: Opt(Type.Boolean()),
   sni_name: Opt(Type.String({ format: 'host' })),
   tls_verify: Opt(Obj({ ca: Str('PEM CA bundle file'), name: Opt(Type.String({ format: 'host', description: 'name to verify the certificate against' })) })),
@@ -204,7 +204,7 @@ export const TcpCheckSchema = Obj({ type: Type.Literal('TCP_CHECK'), ...CheckCom
 export const MiscCheckSchema = Obj({
   type: Type.Literal('MISC_CHECK'),
   misc_path: Command('command line; exit 0 = up'),
-  misc_timeout: Opt(Num(0.01, 3600)),
+  misc_timeout: Opt(Num(0.01, 3600, 'seconds before the script is killed and counts as failed (default: delay_loop)')),
   misc_dynamic: Opt(Type.Boolean({ description: 'exit codes 2-255 set weight = code - 2' })),
   user: Opt(Str()),
   ...CheckCommon,

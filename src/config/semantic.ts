@@ -6,7 +6,7 @@
 import type { RawConfig } from './schema.js';
 import type { Config } from './model.js';
 import type { ConfigPath, Diagnostic } from './diagnostics.js';
-import { ipFamily } from '../util/ip.js';
+import { ipFamily, isLinkLocal6 } from '../util/ip.js';
 import { endpointKey } from './resolve.js';
 import { suggest } from './validate.js';
 
@@ -196,6 +196,8 @@ export function checkSemantics(raw: RawConfig, cfg: Config): Diagnostic[] {
         const rc = rawRs.checks![j]!;
         if (c.connect_port === 0 && c.type !== 'MISC_CHECK') err(cp, 'no port to check: set connect_port (the real server has none)');
         if (c.bindto && ipFamily(c.bindto) !== ipFamily(c.connect_ip)) err([...cp, 'bindto'], `${c.bindto} and connect_ip ${c.connect_ip} are of different families`);
+        if (c.bind_if && !isLinkLocal6(c.connect_ip))
+          err([...cp, 'bind_if'], `bind_if names the interface of an IPv6 link-local connect_ip (fe80::/10); ${c.connect_ip} needs none (use bindto to choose the source address)`);
         if (c.type === 'HTTP_GET' || c.type === 'SSL_GET') {
           c.url.forEach((u, k) => u.status_code.forEach(([a, b]) => {
             if (a > b) err([...cp, 'url', k, 'status_code'], `range ${a}-${b} is empty`);

@@ -10,7 +10,9 @@ import { accountsApi } from './accounts.js';
 
 export interface ApiOptions { ctx: AdminContext; transport: Transport }
 
-export const apiV1: FastifyPluginAsync<ApiOptions> = async (app, opts) => {
+export const apiV1: FastifyPluginAsync<ApiOptions> = async (app, { ctx, transport }) => {
+  // Not the received options object: it carries this plugin's prefix, which must not apply twice.
+  const opts = { ctx, transport };
   await app.register(statusApi, opts);
   await app.register(configApi, opts);
   await app.register(operationsApi, opts);

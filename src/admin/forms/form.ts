@@ -9,6 +9,7 @@
  * and `_rows` count the rows the form was rendered with.
  */
 import { isCollection, isSeq, type Document } from 'yaml';
+import { diffLines } from 'diff';
 import type { ConfigPath, Diagnostic } from '../../config/diagnostics.js';
 import type { FieldSpec, FormSpec } from './spec.js';
 
@@ -213,3 +214,33 @@ export function formView(spec: FormSpec, obj: unknown, submitted?: FormBody, dia
   return view;
 }
 
+
+// ---------------------------------------------------------------- keeping the user's layout
+
+/** Flow collections differ only in padding: "[ a ]" vs "[a]", "{ k: v }" vs "{k: v}". */
+const layoutKey = (line: string) => line.replace(/([[{])\s+/g, '$1').replace(/\s+([\]}])/g, '$1');
+
+/**
+ * The YAML library re-renders the whole document; where a line it rewrote says
+ * the same as the user's line (only flow padding differs), keep the user's,
+ * so a form edit shows up in the diff as exactly what the form changed.
+ */
+export function keepUserLayout(original: string, rendered: string): string {
+  const out: string[] = [];
+  const parts = diffLines(original, rendered);
+  for (let i = 0; i < parts.length; i++) {
+    const p = parts[i]!;
+    const next = parts[i + 1];
+    if (p.removed && next?.added) {
+      const before = p.value.split('\n');
+      const after = next.value.split('\n');
+      if (before.length === after.length) {
+        out.push(after.map((l, k) => (layoutKey(l) === layoutKey(before[k]!) ? before[k]! : l)).join('\n'));
+        i++;
+        continue;
+      }
+    }
+    if (!p.removed) out.push(p.value);
+  }
+  return out.join('');
+}

@@ -13,7 +13,7 @@ import type { RawConfig } from '../../config/schema.js';
 import { virtualServerName } from '../../config/resolve.js';
 import { HttpError } from '../context.js';
 import { applyConfig, propose } from '../config-service.js';
-import { applyForm, formView, type FormBody as FormValues } from '../forms/form.js';
+import { applyForm, formView, keepUserLayout, type FormBody as FormValues } from '../forms/form.js';
 import { BACKEND_FORM, VIRTUAL_SERVER_FORM, VRRP_INSTANCE_FORM, type FormSpec } from '../forms/spec.js';
 import { latestRevision } from '../status/view.js';
 import { FormBody, flash, redirect, sendPage, type PageOptions } from './common.js';
@@ -80,13 +80,13 @@ export const configPages: FastifyPluginAsyncTypebox<PageOptions> = async (app, o
       if (doc.hasIn(root)) return formPage(req, reply, t, body, { ...propose(ctx, store.currentText()), valid: false, diagnostics: [{ severity: 'error', message: `"${name}" already exists` }] });
     }
     const origin = applyForm(doc, root, t.spec, body);
-    return previewOrBack(req, reply, doc.toString(), (p) => formPage(req, reply, { ...t, root }, body, p, origin));
+    return previewOrBack(req, reply, keepUserLayout(store.currentText(), doc.toString()), (p) => formPage(req, reply, { ...t, root }, body, p, origin));
   };
 
   const deleteObject = (req: FastifyRequest, reply: FastifyReply, t: Target) => {
     const doc = parseDocument(store.currentText());
     doc.deleteIn(t.root);
-    return previewOrBack(req, reply, doc.toString(), (p) => formPage(req, reply, t, undefined, p));
+    return previewOrBack(req, reply, keepUserLayout(store.currentText(), doc.toString()), (p) => formPage(req, reply, t, undefined, p));
   };
 
   const vrrpTarget = (name: string): Target => {

@@ -44,14 +44,14 @@ test('the virtual service form changes a weight with a diff preview; apply keeps
 
   const preview = await postForm(h, s, '/config/virtual-servers/0', { ...fields, 'r.1.weight': '5' });
   assert.equal(preview.statusCode, 200, preview.body.slice(0, 500));
-  assert.match(preview.body, /<span class="del">-        weight: 1\n<\/span><span class="add">\+        weight: 5/);
+  assert.match(preview.body, /<span class="del">-        weight: 1<\/span>\n<span class="add">\+        weight: 5/);
   assert.match(preview.body, /virtual_servers ~web/);
   assert.equal(readFileSync(h.configFile, 'utf8'), exampleConfig(), 'the preview writes nothing');
 
-  const text = /name="text" value="([^"]*)"/.exec(preview.body)![1]!.replace(/&#x27;/g, "'").replace(/&quot;/g, '"').replace(/&#x3D;/g, '=').replace(/&gt;/g, '>').replace(/&lt;/g, '<').replace(/&amp;/g, '&');
-  const base = /name="base_sha256" value="([0-9a-f]{64})"/.exec(preview.body)![1]!;
-  const applied = await postForm(h, s, '/config/apply', { text, base_sha256: base, reason: 'more to web2' });
+  const proposal = /name="proposal" value="([\w-]{22})"/.exec(preview.body)![1]!;
+  const applied = await postForm(h, s, '/config/apply', { proposal, reason: 'more to web2' });
   assert.equal(applied.statusCode, 303, applied.body);
+  assert.equal((await postForm(h, s, '/config/apply', { proposal })).statusCode, 409, 'a preview applies once');
   const now = readFileSync(h.configFile, 'utf8');
   assert.equal(now, exampleConfig().replace('        weight: 1\n', '        weight: 5\n'), 'only the weight changed; comments and layout kept');
   assert.equal(h.daemon.running!.virtual_servers[0]!.real_servers[1]!.weight, 5);

@@ -32,15 +32,21 @@ test('a cross-site form post without the CSRF token is refused and changes nothi
   try {
     const { cookie, csrf } = await session(h);
     const text = exampleConfig().replace('weight: 1', 'weight: 9');
-    const base = (await h.built.app.inject({ url: '/api/v1/config', headers: { cookie } })).json().sha256;
     const form = (fields: Record<string, string>, extra: Record<string, string> = {}) => h.built.app.inject({
-      method: 'POST', url: '/config/apply', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded', ...extra },
+      method: 'POST', url: '/config/raw', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded', ...extra },
       payload: new URLSearchParams(fields).toString(),
     });
+    const preview = await form({ text, _csrf: csrf });
+    const proposal = /name="proposal" value="([\w-]{22})"/.exec(preview.body)![1]!;
+    const apply = (fields: Record<string, string>, extra: Record<string, string> = {}) => h.built.app.inject({
+      method: 'POST', url: '/config/apply', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded', ...extra },
+      payload: new URLSearchParams({ proposal, ...fields }).toString(),
+    });
     const attempts = [
-      await form({ text, base_sha256: base }),
-      await form({ text, base_sha256: base, _csrf: 'x'.repeat(csrf.length) }),
-      await form({ text, base_sha256: base, _csrf: csrf }, { origin: 'https://evil.example' }),
+      await apply({}),
+      await apply({ _csrf: 'x'.repeat(csrf.length) }),
+      await apply({ _csrf: csrf }, { origin: 'https://evil.example' }),
+      await form({ text }),
       await h.built.app.inject({ method: 'PUT', url: '/api/v1/config', headers: { cookie }, payload: { text } }),
     ];
     for (const r of attempts) {
@@ -48,7 +54,7 @@ test('a cross-site form post without the CSRF token is refused and changes nothi
       assert.match(r.body, /CSRF|cross-site/);
     }
     assert.equal(readFileSync(h.configFile, 'utf8'), exampleConfig());
-    const ok = await form({ text, base_sha256: base, _csrf: csrf }, { origin: 'http://localhost:80', host: 'localhost:80' });
+    const ok = await apply({ _csrf: csrf }, { origin: 'http://localhost:80', host: 'localhost:80' });
     assert.equal(ok.statusCode, 303, ok.body);
     assert.equal(readFileSync(h.configFile, 'utf8'), text);
     // API tokens are not ambient credentials: no CSRF token needed.

@@ -29,3 +29,12 @@ export const redirect = (reply: FastifyReply, to: string) => reply.code(303).hea
 
 /** Only local paths, so a crafted ?next= cannot send a user elsewhere after login. */
 export const safeNext = (next: unknown) => (typeof next === 'string' && /^\/(?![/\\])/.test(next) ? next : '/');
+
+/** A unified diff as lines to colour, from the first hunk on (the file header says nothing to a reader here). */
+export function diffView(patch: string): { text: string; cls: string }[] {
+  const lines = patch.replace(/\n$/, '').split('\n');
+  const first = lines.findIndex((l) => l.startsWith('@@'));
+  return (first < 0 ? [] : lines.slice(first)).map((text) => ({
+    text, cls: text.startsWith('+') ? 'add' : text.startsWith('-') ? 'del' : text.startsWith('@@') ? 'hunk' : '',
+  }));
+}

@@ -4,6 +4,7 @@
  * only the preview's Apply writes, atomically, and only if nobody changed the
  * config in between.
  */
+import { randomBytes } from 'node:crypto';
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -16,7 +17,10 @@ import { applyConfig, propose } from '../config-service.js';
 import { applyForm, formView, keepUserLayout, type FormBody as FormValues } from '../forms/form.js';
 import { BACKEND_FORM, VIRTUAL_SERVER_FORM, VRRP_INSTANCE_FORM, type FormSpec } from '../forms/spec.js';
 import { latestRevision } from '../status/view.js';
-import { FormBody, flash, redirect, sendPage, type PageOptions } from './common.js';
+import { FormBody, diffView, flash, redirect, sendPage, type PageOptions } from './common.js';
+
+/** How long a preview can wait for its Apply. */
+const PENDING_MS = 3600_000;
 
 interface Target { spec: FormSpec; root: ConfigPath; title: string; action: string; obj: unknown; isNew: boolean; newName?: boolean }
 
@@ -25,13 +29,26 @@ export const configPages: FastifyPluginAsyncTypebox<PageOptions> = async (app, o
   const store = ctx.daemon.store;
   const raw = () => (parseDocument(store.currentText()).toJS() ?? {}) as RawConfig;
 
+  /**
+   * Previewed changes waiting for Apply, kept here rather than round-tripped through the
+   * browser (a form submission would rewrite the text's line breaks).
+   */
+  const pending = new Map<string, { text: string; base: string; user: string; at: number }>();
+  const keep = (user: string, text: string, base: string) => {
+    const now = Date.now();
+    for (const [k, v] of pending) if (now - v.at > PENDING_MS || pending.size > 200) pending.delete(k);
+    const id = randomBytes(16).toString('base64url');
+    pending.set(id, { text, base, user, at: now });
+    return id;
+  };
+
   /** Render the diff preview of `text`, or the editor again with the problems. */
   const previewOrBack = (req: FastifyRequest, reply: FastifyReply, text: string, back: (p: ReturnType<typeof propose>) => FastifyReply) => {
     const p = propose(ctx, text);
     if (!p.valid) return back(p);
     return sendPage(reply, o, req, 'preview', 'Review change', 'config', {
-      ...p, warnings: p.diagnostics.filter((d) => d.severity === 'warning'),
-      lines: p.diff.split('\n').slice(2).map((l) => ({ text: l, cls: l.startsWith('+') ? 'add' : l.startsWith('-') ? 'del' : l.startsWith('@@') ? 'hunk' : '' })),
+      proposal: keep(req.identity!.user, p.text, p.base_sha256), changes: p.changes, warnings: p.diagnostics.filter((d) => d.severity === 'warning'),
+      lines: diffView(p.diff),
       unchanged: p.text === store.currentText(),
     });
   };
@@ -125,9 +142,12 @@ export const configPages: FastifyPluginAsyncTypebox<PageOptions> = async (app, o
 
   // ---- apply (from the preview)
   app.post('/config/apply', {
-    schema: { body: Type.Object({ _csrf: Type.String(), text: Type.String({ maxLength: 8 << 20 }), base_sha256: Type.String({ pattern: '^[0-9a-f]{64}$' }), reason: Type.Optional(Type.String({ maxLength: 500 })) }) },
+    schema: { body: Type.Object({ _csrf: Type.String(), proposal: Type.String({ pattern: '^[\\w-]{22}$' }), reason: Type.Optional(Type.String({ maxLength: 500 })) }) },
   }, async (req, reply) => {
-    const r = await applyConfig(ctx, { identity: req.identity!, ip: req.ip }, { text: req.body.text, reason: req.body.reason, base_sha256: req.body.base_sha256 });
+    const p = pending.get(req.body.proposal);
+    if (!p || p.user !== req.identity!.user) throw new HttpError(409, 'this preview has expired or was applied already; make the change again');
+    pending.delete(req.body.proposal);
+    const r = await applyConfig(ctx, { identity: req.identity!, ip: req.ip }, { text: p.text, reason: req.body.reason, base_sha256: p.base });
     flash(req, `Revision ${r.revision} applied${r.changes ? `: ${r.changes}` : ''}.`);
     return redirect(reply, '/history');
   });

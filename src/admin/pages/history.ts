@@ -4,10 +4,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { createTwoFilesPatch } from 'diff';
 import { HttpError } from '../context.js';
 import { rollbackConfig, sha256 } from '../config-service.js';
-import { flash, redirect, sendPage, type PageOptions } from './common.js';
-
-const diffLines = (patch: string) =>
-  patch.split('\n').slice(2).map((l) => ({ text: l, cls: l.startsWith('+') ? 'add' : l.startsWith('-') ? 'del' : l.startsWith('@@') ? 'hunk' : '' }));
+import { diffView, flash, redirect, sendPage, type PageOptions } from './common.js';
 
 export const historyPages: FastifyPluginAsyncTypebox<PageOptions> = async (app, o) => {
   const { ctx } = o;
@@ -24,7 +21,7 @@ export const historyPages: FastifyPluginAsyncTypebox<PageOptions> = async (app, 
     const rev = store.revision(req.params.id);
     if (!rev) throw new HttpError(404, `no revision ${req.params.id}`);
     const patch = createTwoFilesPatch(`revision ${rev.meta.id}`, 'running', rev.text, store.currentText());
-    return sendPage(reply, o, req, 'revision', `Revision ${rev.meta.id}`, 'history', { ...rev, lines: diffLines(patch), same: rev.text === store.currentText() });
+    return sendPage(reply, o, req, 'revision', `Revision ${rev.meta.id}`, 'history', { ...rev, lines: diffView(patch), same: rev.text === store.currentText() });
   });
 
   app.post('/history/:id/rollback', { schema: { params: Id, body: Type.Object({ _csrf: Type.String(), reason: Type.Optional(Type.String({ maxLength: 500 })) }) } }, async (req, reply) => {

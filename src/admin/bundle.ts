@@ -8,7 +8,6 @@ import { createGzip } from 'node:zlib';
 import type { Readable } from 'node:stream';
 import { pack } from 'tar-stream';
 import type { AdminContext } from './context.js';
-import { buildStatusView } from './status/view.js';
 import { systemInfo } from './system-info.js';
 import { redactDeep, redactLogLine, redactYamlText } from './redact.js';
 
@@ -30,7 +29,7 @@ export async function supportBundle(ctx: AdminContext): Promise<{ name: string; 
     ['README.txt', README],
     ['config.yaml', redactYamlText(d.store.currentText()) ?? '# the config file did not parse as YAML; left out so no secret can leak\n'],
     ['running-config.json', JSON.stringify(redactDeep(d.running ?? null), null, 2)],
-    ['status.json', JSON.stringify(buildStatusView(d), null, 2)],
+    ['status.json', JSON.stringify(ctx.status.view(), null, 2)],
     ['status-sections.json', JSON.stringify(redactDeep(d.status.snapshot()), null, 2)],
     ['logs.jsonl', (ctx.ring?.recent(5000) ?? []).map((l) => JSON.stringify(redactLogLine(l))).join('\n') + '\n'],
     ['system.json', JSON.stringify(await systemInfo(ctx), null, 2)],

@@ -7,6 +7,7 @@ import type { LoginThrottle } from './auth/throttle.js';
 import type { AuditLog } from './audit.js';
 import type { LiveUpdates } from './live.js';
 import type { AdminMetrics } from './metrics.js';
+import type { StatusCache } from './status/cache.js';
 
 export interface Identity {
   user: string;
@@ -37,6 +38,8 @@ export interface AdminContext {
   throttle: LoginThrottle;
   audit: AuditLog;
   live: LiveUpdates;
+  /** The status view, rebuilt only when something changed. */
+  status: StatusCache;
   metrics: AdminMetrics;
   endpoint: Endpoint;
 }

@@ -6,7 +6,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { AdminContext } from './context.js';
-import { buildStatusView } from './status/view.js';
 import type { StatusView } from './status/schemas.js';
 
 const VRRP_STATES = ['INIT', 'BACKUP', 'MASTER', 'FAULT', 'STOP', 'UNKNOWN'];
@@ -96,7 +95,7 @@ export const metricsRoutes: FastifyPluginAsync<{ ctx: AdminContext; metrics: Adm
   app.get('/metrics', {
     schema: { summary: 'Prometheus metrics (text exposition format)', tags: ['metrics'], produces: ['text/plain'] },
   }, async (_req, reply) => {
-    metrics.update(buildStatusView(ctx.daemon));
+    metrics.update(ctx.status.view());
     return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
 };

@@ -17,6 +17,7 @@ import { SessionStore } from './auth/sessions.js';
 import { LoginThrottle } from './auth/throttle.js';
 import { AuditLog } from './audit.js';
 import { LiveUpdates } from './live.js';
+import { StatusCache } from './status/cache.js';
 import { AdminMetrics } from './metrics.js';
 import { buildAdminApp, type AdminApp } from './server.js';
 import { loadOrCreateCertificate } from './tls.js';
@@ -43,13 +44,13 @@ export class AdminSubsystem implements Subsystem {
     const log = this.sctx.log.child({ subsystem: 'admin' });
     const dir = join(this.sctx.stateDir, 'admin');
     mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const live = new LiveUpdates(this.sctx.status);
     this.admin = {
-      daemon: this.daemon, log, ring: this.daemon.opts.ring,
+      daemon: this.daemon, log, ring: this.daemon.opts.ring, live, status: new StatusCache(this.daemon, this.sctx.status),
       accounts: new AccountStore(join(dir, 'accounts.json')),
       sessions: new SessionStore(config.global.admin.session_idle_timeout * 1000),
       throttle: new LoginThrottle(),
       audit: new AuditLog(join(dir, 'audit.log'), log),
-      live: new LiveUpdates(this.sctx.status),
       metrics: new AdminMetrics(),
       endpoint: { secure: false },
     };
@@ -128,5 +129,6 @@ export class AdminSubsystem implements Subsystem {
     await this.restarting;
     await this.close();
     this.admin?.live.close();
+    this.admin?.status.close();
   }
 }

@@ -8,6 +8,8 @@ import { startAdmin, exampleConfig, apiToken, json, type AdminHarness } from '..
 import type { Config } from '../../src/config/model.js';
 import type { ConfigDiff } from '../../src/config/diff.js';
 import type { Subsystem } from '../../src/lbd/subsystem.js';
+import { Ajv } from 'ajv';
+import { StatusViewSchema } from '../../src/admin/status/schemas.js';
 
 const withAdmin = async (fn: (h: AdminHarness, auth: { authorization: string }) => Promise<void>, extra?: Subsystem[]) => {
   const h = await startAdmin({ extra });
@@ -33,6 +35,10 @@ test('GET /api/v1/status shows every configured object, then what the subsystems
   assert.deepEqual([b.health, b.admin, b.weight, b.active_conns, b.last_check.message], ['down', 'drain', null, null, 'connection refused']);
   assert.equal(v.virtual_servers[0].up, 1);
   assert.equal(v.virtual_servers[0].counters.conns, 100);
+  // The body is serialized from a cache, not by the route's serializer: it must still match the documented schema.
+  const ajv = new Ajv({ strict: false, validateFormats: false, allErrors: true });
+  for (const view of [before, v]) assert.ok(ajv.validate(StatusViewSchema, view), JSON.stringify(ajv.errors));
+  assert.equal(ajv.validate(StatusViewSchema, { ...v, vrrp: [{ ...v.vrrp[0], priority: 'high' }] }), false, 'the schema check can fail');
 
   // /metrics is the same view in Prometheus text.
   const m = (await h.built.app.inject({ url: '/metrics', headers: auth })).body;

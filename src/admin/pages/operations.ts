@@ -2,7 +2,6 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { buildStatusView } from '../status/view.js';
 import { l7ServerAction, maintenance, proxyReload, realServerAction } from '../api/operations.js';
 import type { ServerAction } from '../operations.js';
 import { HttpError } from '../context.js';
@@ -29,7 +28,7 @@ export const operationsPages: FastifyPluginAsyncTypebox<PageOptions> = async (ap
   };
 
   app.get('/operations', async (req, reply) => {
-    const view = buildStatusView(ctx.daemon);
+    const view = ctx.status.view();
     const has = (name: string) => !!ctx.daemon.get(name);
     return sendPage(reply, o, req, 'operations', 'Operations', 'operations', {
       ...view, vrrpRunning: has('vrrp'), healthRunning: has('health'), proxyRunning: has('proxy'),

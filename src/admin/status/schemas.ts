@@ -7,7 +7,14 @@
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 
-const Nullable = <T extends TSchema>(s: T) => Type.Union([s, Type.Null()]);
+/*
+ * Nullable fields and closed string sets are written as `nullable: true` and `enum` rather than
+ * unions: the serializer would otherwise test each union branch on every value, which for a few
+ * thousand real servers costs more than the rest of the request together.
+ */
+const Nullable = <T extends TSchema>(s: T) => Type.Unsafe<Static<T> | null>({ ...s, nullable: true });
+const OneOf = <T extends string>(values: readonly T[], description?: string) =>
+  Type.Unsafe<T>({ type: 'string', enum: values, ...(description ? { description } : {}) });
 const Count = Type.Number({ minimum: 0 });
 
 export const RatesSchema = Type.Object({
@@ -50,8 +57,8 @@ export const RealServerViewSchema = Type.Object({
   key: Type.String({ description: 'ADDRESS:PORT' }),
   address: Type.String(),
   port: Type.Integer(),
-  health: Type.Union([Type.Literal('up'), Type.Literal('down'), Type.Literal('unknown')]),
-  admin: Type.Union([Type.Literal('enabled'), Type.Literal('drain'), Type.Literal('disabled')]),
+  health: OneOf(['up', 'down', 'unknown'] as const),
+  admin: OneOf(['enabled', 'drain', 'disabled'] as const),
   weight_configured: Type.Integer(),
   weight: Nullable(Type.Integer({ description: 'weight in effect (kernel, else health), null when not reported' })),
   active_conns: Nullable(Count),

@@ -143,7 +143,7 @@ export async function buildAdminApp(ctx: AdminContext, opts: BuildOptions = {}):
   });
   installAuth(app, ctx, transport);
   await app.register(staticAssets);
-  await app.register(apiV1, { prefix: '/api/v1', ctx, transport });
+  await app.register(apiV1, { prefix: '/api/v1', ctx });
   await app.register(metricsRoutes, { ctx, metrics: ctx.metrics });
   await app.register(pages, { ctx, transport, renderer });
   await app.ready();

@@ -1,18 +1,17 @@
 /** /api/v1: every API route, each group an encapsulated plugin sharing the admin context. */
 import type { FastifyPluginAsync } from 'fastify';
 import type { AdminContext } from '../context.js';
-import type { Transport } from '../auth/hooks.js';
 import { statusApi } from './status.js';
 import { configApi } from './config.js';
 import { operationsApi } from './operations.js';
 import { systemApi } from './system.js';
 import { accountsApi } from './accounts.js';
 
-export interface ApiOptions { ctx: AdminContext; transport: Transport }
+export interface ApiOptions { ctx: AdminContext }
 
-export const apiV1: FastifyPluginAsync<ApiOptions> = async (app, { ctx, transport }) => {
+export const apiV1: FastifyPluginAsync<ApiOptions> = async (app, { ctx }) => {
   // Not the received options object: it carries this plugin's prefix, which must not apply twice.
-  const opts = { ctx, transport };
+  const opts = { ctx };
   await app.register(statusApi, opts);
   await app.register(configApi, opts);
   await app.register(operationsApi, opts);

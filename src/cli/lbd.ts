@@ -6,10 +6,14 @@ import { loadConfigFile } from '../config/load.js';
 import { Daemon } from '../lbd/daemon.js';
 import { ConfigError, formatDiagnostic } from '../config/diagnostics.js';
 import { buildSubsystems } from '../lbd/subsystems.js';
+import { parseListen } from '../admin/listen.js';
 
-const USAGE = 'usage: lbd [--config FILE] [--state-dir DIR] [--check]\n' +
+const USAGE = 'usage: lbd [--config FILE] [--state-dir DIR] [--admin-listen ADDR:PORT] [--admin-socket PATH] [--check]\n' +
   '  --config FILE     appliance YAML/JSON or keepalived.conf (default /etc/lb-appliance/config.yaml)\n' +
   '  --state-dir DIR   config history and runtime state (default /var/lib/lb-appliance)\n' +
+  '  --admin-listen [http://|https://]ADDR:PORT\n' +
+  '                    web admin UI/API address, overriding global.admin.listen (HTTPS unless http:// on loopback)\n' +
+  '  --admin-socket PATH  local API socket for the console (default STATE_DIR/lbd.sock)\n' +
   '  --check           validate the config, log the result and exit\n';
 
 /** --check: validate and log, touching no state. */
@@ -28,6 +32,8 @@ async function main(): Promise<number> {
       options: {
         config: { type: 'string', default: '/etc/lb-appliance/config.yaml' },
         'state-dir': { type: 'string', default: '/var/lib/lb-appliance' },
+        'admin-listen': { type: 'string' },
+        'admin-socket': { type: 'string' },
         check: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -37,12 +43,16 @@ async function main(): Promise<number> {
     return 2;
   }
   if (args.help) { process.stdout.write(USAGE); return 0; }
+  if (args['admin-listen'] !== undefined) {
+    try { parseListen(args['admin-listen'], true); } catch (e) { process.stderr.write(`lbd: --admin-listen: ${(e as Error).message}\n${USAGE}`); return 2; }
+  }
 
   const ring = new LogRing();
   const log = createLogger({ ring, base: { pid: process.pid, svc: 'lbd' } });
   if (args.check) return checkOnly(args.config!, log) ? 0 : 1;
   const daemon = new Daemon({
     configFile: args.config!, stateDir: args['state-dir']!, log, ring,
+    admin: { listen: args['admin-listen'], socket: args['admin-socket'] },
     subsystems: buildSubsystems,
   });
   try {

@@ -40,7 +40,10 @@ export interface GlobalSettings extends SmtpSettings {
   garp: GarpSettings;
   lvs_timeouts?: { tcp?: number; tcpfin?: number; udp?: number };
   logging: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' };
-  admin: { listen?: string; tls_certificate?: string; tls_key?: string; session_idle_timeout: number };
+  admin: {
+    listen?: string; tls: boolean; tls_certificate?: string; tls_key?: string; session_idle_timeout: number;
+    socket?: string; socket_group?: string;
+  };
 }
 
 export interface VrrpScript {

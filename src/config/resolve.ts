@@ -62,9 +62,12 @@ function resolveGlobal(raw: RawConfig['global']): GlobalSettings {
     logging: { level: g.logging?.level ?? 'info' },
     admin: {
       listen: g.admin?.listen,
+      tls: g.admin?.tls ?? true,
       tls_certificate: g.admin?.tls_certificate,
       tls_key: g.admin?.tls_key,
       session_idle_timeout: g.admin?.session_idle_timeout ?? DEFAULTS.session_idle_timeout,
+      socket: g.admin?.socket,
+      socket_group: g.admin?.socket_group,
     },
   };
 }

@@ -47,9 +47,12 @@ export const SmtpSchema = Obj({
 
 export const AdminSchema = Obj({
   listen: Opt(Type.String({ format: 'endpoint', description: 'management address:port of the web UI/API' })),
+  tls: Opt(Type.Boolean({ description: 'HTTPS (default true); plain HTTP is allowed only on a loopback address' })),
   tls_certificate: Opt(Str('PEM certificate file; generated self-signed on first start when absent')),
   tls_key: Opt(Str('PEM private key file')),
   session_idle_timeout: Opt(Num(60, 86400, 'seconds')),
+  socket: Opt(Type.String({ pattern: '^/', minLength: 2, maxLength: 107, description: 'local API socket path (default STATE_DIR/lbd.sock); its file permissions are the authentication' })),
+  socket_group: Opt(Type.String({ pattern: '^[a-z_][a-z0-9_-]{0,31}\\$?$', description: 'group that owns the socket (mode 0660)' })),
 }, 'web admin UI and REST API');
 
 export const GlobalSchema = Obj({

@@ -6,7 +6,7 @@
 import type { RawConfig } from './schema.js';
 import type { Config } from './model.js';
 import type { ConfigPath, Diagnostic } from './diagnostics.js';
-import { ipFamily, isLinkLocal6 } from '../util/ip.js';
+import { ipFamily, isLinkLocal6, isLoopbackEndpoint } from '../util/ip.js';
 import { endpointKey } from './resolve.js';
 import { suggest } from './validate.js';
 
@@ -246,6 +246,13 @@ export function checkSemantics(raw: RawConfig, cfg: Config): Diagnostic[] {
     if (other) err(['l7', 'frontends', f.name, 'bind', i], `${b} is already bound by frontend ${other}`);
     binds.set(b, f.name);
   });
+
+  // ---- web admin
+  const admin = cfg.global.admin;
+  if (!admin.tls && admin.listen && !isLoopbackEndpoint(admin.listen))
+    err(['global', 'admin', 'tls'], `plain HTTP is allowed only on a loopback address (listen is ${admin.listen}); remove tls: false to serve HTTPS`);
+  if (Boolean(admin.tls_certificate) !== Boolean(admin.tls_key))
+    err(['global', 'admin', admin.tls_certificate ? 'tls_key' : 'tls_certificate'], 'tls_certificate and tls_key go together');
 
   return out;
 }

@@ -18,6 +18,8 @@ export interface DaemonOptions {
   stateDir: string;
   log: Logger;
   ring?: LogRing;
+  /** Command-line overrides for the admin subsystem (`lbd --admin-listen`, `--admin-socket`). */
+  admin?: { listen?: string; socket?: string };
   /** Builds the subsystems; each receives the shared context. */
   subsystems?: (ctx: SubsystemContext, daemon: Daemon) => Subsystem[];
 }
@@ -43,6 +45,9 @@ export class Daemon {
   get<T extends Subsystem>(name: string): T | undefined {
     return this.subsystems.find((s) => s.name === name) as T | undefined;
   }
+
+  /** Names of the running subsystems, in start order. */
+  subsystemNames(): string[] { return this.subsystems.map((s) => s.name); }
 
   /** Run operations one at a time, in order. */
   private serial<T>(op: () => Promise<T>): Promise<T> {

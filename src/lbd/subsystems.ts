@@ -2,9 +2,11 @@
 import type { Subsystem, SubsystemContext } from './subsystem.js';
 import type { Daemon } from './daemon.js';
 import { HealthSubsystem } from '../health/health-subsystem.js';
+import { AdminSubsystem } from '../admin/subsystem.js';
 
-export function buildSubsystems(ctx: SubsystemContext, _daemon: Daemon): Subsystem[] {
+export function buildSubsystems(ctx: SubsystemContext, daemon: Daemon): Subsystem[] {
   return [
     new HealthSubsystem(ctx), // before lvs: it is the PoolSource lvs programs from
+    new AdminSubsystem(ctx, daemon), // last: it serves what the others publish
   ];
 }

@@ -110,3 +110,10 @@ export function parseEndpoint(text: string): { host: string; port: number } | nu
   if (host !== '*' && !isHost(host)) return null;
   return { host, port };
 }
+
+/** True for 127.0.0.0/8, ::1 and "localhost" (with or without a port). */
+export function isLoopbackEndpoint(text: string): boolean {
+  const host = parseEndpoint(text)?.host ?? text.replace(/^\[(.*)\]$/, '$1');
+  if (host === 'localhost' || host === '::1') return true;
+  return ipFamily(host) === 4 && host.startsWith('127.');
+}

@@ -1,0 +1,135 @@
+/**
+ * Web admin latency with a large appliance: 1,000 virtual services × 4 real
+ * servers, with a realistic status of that size published through the status
+ * hub. Measures, over HTTPS keep-alive against the real listener:
+ * - GET /api/v1/status (built fresh from config + status on every request);
+ * - GET / (the dashboard) right after a status change, so nothing rendered is cached.
+ * There is no reference product to compare with (ref = null); the target is p99 < 50 ms.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { Agent, request } from 'node:https';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import type { BenchModule, BenchResult } from './run.js';
+import { Daemon } from '../src/lbd/daemon.js';
+import { createLogger } from '../src/log/logger.js';
+import { AdminSubsystem } from '../src/admin/subsystem.js';
+
+const SERVICES = 1000;
+const PER_SERVICE = 4;
+
+const vsAddr = (i: number) => `198.18.${Math.floor(i / 250)}.${(i % 250) + 1}`;
+const rsAddr = (i: number, j: number) => `198.19.${Math.floor((i * PER_SERVICE + j) / 250)}.${((i * PER_SERVICE + j) % 250) + 1}`;
+
+function bigConfig(): string {
+  return stringify({
+    global: { router_id: 'bench' },
+    vrrp_instances: { VI_1: { interface: 'eth0', virtual_router_id: 1, priority: 100, virtual_ipaddress: ['198.18.10.1/16'] } },
+    virtual_servers: Array.from({ length: SERVICES }, (_, i) => ({
+      name: `vs${i}`, address: vsAddr(i), port: 80, protocol: 'TCP', lb_algo: 'wlc', lb_kind: 'DR', delay_loop: 5,
+      real_servers: Array.from({ length: PER_SERVICE }, (_, j) => ({ address: rsAddr(i, j), port: 80, weight: 1 + j, checks: [{ type: 'TCP_CHECK', connect_timeout: 2 }] })),
+    })),
+  });
+}
+
+/** Sections as the VRRP, health and LVS subsystems publish them (src/admin/status/*.ts), with values changing per round. */
+function publish(d: Daemon, round: number): void {
+  const now = new Date().toISOString();
+  d.status.publish('vrrp', { maintenance: false, instances: [{ name: 'VI_1', state: 'MASTER', priority: 100, master: '198.18.10.2', adverts_sent: round, adverts_received: 0, transitions: 1, dropped: {} }] });
+  d.status.publish('health', {
+    virtual_servers: Array.from({ length: SERVICES }, (_, i) => ({
+      name: `vs${i}`, quorum: true,
+      real_servers: Array.from({ length: PER_SERVICE }, (_, j) => ({
+        key: `${rsAddr(i, j)}:80`, state: (i + j + round) % 97 === 0 ? 'down' : 'up', admin: 'enabled', weight: 1 + j, since: now,
+        last_check: { time: now, ok: true, latency_ms: 0.2 + ((i * 7 + j + round) % 50) / 10 },
+      })),
+    })),
+  });
+  d.status.publish('lvs', {
+    services: Array.from({ length: SERVICES }, (_, i) => ({
+      name: `vs${i}`, stats: { conns: 1000 * i + round, inpkts: 5e6, outpkts: 0, inbytes: 6e8, outbytes: 0, cps: 12, inpps: 900, outpps: 0, inbps: 1.1e6, outbps: 0 },
+      destinations: Array.from({ length: PER_SERVICE }, (_, j) => ({
+        address: rsAddr(i, j), port: 80, weight: 1 + j, active_conns: (i + round) % 40, inactive_conns: j * 3,
+        stats: { conns: 250 * i, inpkts: 1e6, outpkts: 0, inbytes: 1.5e8, outbytes: 0, cps: 3, inpps: 220, outpps: 0, inbps: 2.7e5, outbps: 0 },
+      })),
+    })),
+  });
+}
+
+const percentile = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!;
+};
+const round2 = (x: number) => Math.round(x * 100) / 100;
+
+export const run: BenchModule['run'] = async ({ quick, log }) => {
+  const dir = mkdtempSync(join(tmpdir(), 'lbbench-admin-'));
+  writeFileSync(join(dir, 'config.yaml'), bigConfig());
+  let admin!: AdminSubsystem;
+  const daemon = new Daemon({
+    configFile: join(dir, 'config.yaml'), stateDir: join(dir, 'state'), log: createLogger({ level: 'warn' }),
+    admin: { listen: '127.0.0.1:0', socket: join(dir, 'lbd.sock') },
+    subsystems: (c, d) => [(admin = new AdminSubsystem(c, d))],
+  });
+  const agent = new Agent({ keepAlive: true, maxSockets: 1, rejectUnauthorized: false });
+  try {
+    await daemon.start();
+    const ctx = admin.context!;
+    const base = ctx.endpoint.url!;
+    await ctx.accounts.setPassword('bench', 'a long timing password');
+    const token = ctx.accounts.createToken('bench', 'bench').token;
+    const sess = ctx.sessions.create('bench');
+    publish(daemon, 0);
+
+    const get = (path: string, headers: Record<string, string>) => new Promise<{ ms: number; bytes: number }>((resolve, reject) => {
+      const t0 = process.hrtime.bigint();
+      const req = request(`${base}${path.slice(1)}`, { agent, headers }, (res) => {
+        let bytes = 0;
+        res.on('data', (c: Buffer) => { bytes += c.length; });
+        res.on('end', () => (res.statusCode === 200 ? resolve({ ms: Number(process.hrtime.bigint() - t0) / 1e6, bytes }) : reject(new Error(`${path}: ${res.statusCode}`))));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    const nextGeneration = () => new Promise<void>((resolve) => ctx.live.once('sections', () => resolve()));
+
+    const n = quick ? 40 : 300;
+    for (let i = 0; i < 5; i++) await get('/api/v1/status', { authorization: `Bearer ${token}` });
+    const status: number[] = [];
+    let statusBytes = 0;
+    for (let i = 0; i < n; i++) {
+      if (i % 10 === 0) publish(daemon, i);
+      const r = await get('/api/v1/status', { authorization: `Bearer ${token}` });
+      status.push(r.ms);
+      statusBytes = r.bytes;
+    }
+    log(`GET /api/v1/status: ${n} requests, ${(statusBytes / 1024).toFixed(0)} KiB each`);
+
+    const m = quick ? 20 : 100;
+    const cookie = `__Host-lbd_session=${sess.id}`;
+    const dash: number[] = [];
+    let dashBytes = 0;
+    for (let i = 0; i < m; i++) {
+      const changed = nextGeneration();
+      publish(daemon, 1000 + i);
+      await changed;
+      const r = await get('/', { cookie });
+      dash.push(r.ms);
+      dashBytes = r.bytes;
+    }
+    log(`GET / after a status change: ${m} requests, ${(dashBytes / 1024).toFixed(0)} KiB each`);
+
+    // The figures depend on what else the machine runs: say how busy it was.
+    const note = `${SERVICES} virtual services × ${PER_SERVICE} real servers; no reference product (ref = null); target p99 < 50 ms; load average ${loadavg()[0]!.toFixed(1)} on ${cpus().length} CPUs during the run`;
+    const out = (name: string, xs: number[]): BenchResult[] => [
+      { name: `${name}-p50`, unit: 'ms', lbd: round2(percentile(xs, 50)), ref: null, ratio: null, runs: xs.length, note },
+      { name: `${name}-p99`, unit: 'ms', lbd: round2(percentile(xs, 99)), ref: null, ratio: null, runs: xs.length, note },
+    ];
+    return [...out('admin-status-api', status), ...out('admin-dashboard', dash)];
+  } finally {
+    agent.destroy();
+    await daemon.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+};

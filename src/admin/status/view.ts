@@ -1,0 +1,47 @@
+/** Assemble the status view from the running config and the hub's sections (one mapper per section). */
+import { readdirSync } from 'node:fs';
+import { hostname } from 'node:os';
+import type { Daemon } from '../../lbd/daemon.js';
+import type { StatusView } from './schemas.js';
+import { vrrpView, type VrrpSection } from './vrrp.js';
+import { servicesView, type HealthSection, type LvsSection } from './services.js';
+import { l7View, type L7Section } from './l7.js';
+import { LBD_VERSION } from '../version.js';
+
+const startedAt = new Date(Date.now() - process.uptime() * 1000);
+
+/** The newest revision id in the history, from file names only (cheap enough for every request). */
+export function latestRevision(daemon: Daemon): number | null {
+  let max = 0;
+  for (const f of readdirSync(daemon.store.historyDir)) {
+    const m = /^(\d{6})\.json$/.exec(f);
+    if (m) max = Math.max(max, Number(m[1]));
+  }
+  return max || null;
+}
+
+export function buildStatusView(daemon: Daemon): StatusView {
+  const config = daemon.running;
+  const hub = daemon.status;
+  const vrrp = hub.get<VrrpSection>('vrrp');
+  const lvs = hub.get<LvsSection>('lvs');
+  const health = hub.get<HealthSection>('health');
+  const l7 = hub.get<L7Section>('l7');
+  return {
+    generated_at: new Date().toISOString(),
+    node: {
+      router_id: config?.global.router_id ?? '',
+      hostname: hostname(),
+      lbd_version: LBD_VERSION,
+      started_at: startedAt.toISOString(),
+      uptime_s: Math.round(process.uptime()),
+      config_revision: latestRevision(daemon),
+      subsystems: daemon.subsystemNames(),
+      maintenance: vrrp?.maintenance ?? null,
+    },
+    reported: { vrrp: !!vrrp, lvs: !!lvs, health: !!health, l7: !!l7 },
+    vrrp: vrrpView(config?.vrrp_instances ?? [], vrrp),
+    virtual_servers: servicesView(config?.virtual_servers ?? [], lvs, health),
+    l7: l7View(config?.l7 ?? { frontends: [], backends: [] }, l7),
+  };
+}

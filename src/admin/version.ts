@@ -1,0 +1,5 @@
+/** lbd's version, from package.json (read once). */
+import { readFileSync } from 'node:fs';
+
+const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+export const LBD_VERSION = pkg.version;

@@ -1,0 +1,202 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
+import { extract } from 'tar-stream';
+import { Readable } from 'node:stream';
+import { startAdmin, exampleConfig, apiToken, json, type AdminHarness } from '../lib/admin.js';
+import type { Config } from '../../src/config/model.js';
+import type { ConfigDiff } from '../../src/config/diff.js';
+import type { Subsystem } from '../../src/lbd/subsystem.js';
+import { Ajv } from 'ajv';
+import { StatusViewSchema } from '../../src/admin/status/schemas.js';
+
+const withAdmin = async (fn: (h: AdminHarness, auth: { authorization: string }) => Promise<void>, extra?: Subsystem[]) => {
+  const h = await startAdmin({ extra });
+  try { await fn(h, { authorization: `Bearer ${await apiToken(h)}` }); } finally { await h.stop(); }
+};
+
+test('GET /api/v1/status shows every configured object, then what the subsystems publish', { timeout: 30_000 }, () => withAdmin(async (h, auth) => {
+  const before = json<any>(await h.built.app.inject({ url: '/api/v1/status', headers: auth }));
+  assert.deepEqual(before.reported, { vrrp: false, lvs: false, health: false, l7: false });
+  assert.equal(before.vrrp[0].name, 'VI_WEB');
+  assert.equal(before.vrrp[0].state, 'UNKNOWN');
+  assert.deepEqual(before.virtual_servers[0].real_servers.map((r: any) => [r.key, r.health, r.weight_configured, r.weight]),
+    [['198.18.0.11:80', 'unknown', 3, null], ['198.18.0.12:80', 'unknown', 1, null]]);
+
+  h.daemon.status.publish('vrrp', { maintenance: false, instances: [{ name: 'VI_WEB', state: 'MASTER', priority: 150, master: '198.18.0.2', adverts_sent: 10, adverts_received: 2, transitions: 1, dropped: { auth: 3 }, last_transition: { time: '2026-01-01T00:00:00Z', from: 'BACKUP', to: 'MASTER', reason: 'master down' } }] });
+  h.daemon.status.publish('health', { virtual_servers: [{ name: 'web', quorum: true, real_servers: [{ key: '198.18.0.11:80', state: 'up', last_check: { time: '2026-01-01T00:00:01Z', ok: true, latency_ms: 1.5 } }, { key: '198.18.0.12:80', state: 'down', admin: 'drain', last_check: { time: '2026-01-01T00:00:01Z', ok: false, message: 'connection refused' } }] }] });
+  h.daemon.status.publish('lvs', { services: [{ name: 'web', stats: { conns: 100, inbytes: 5000, cps: 4 }, destinations: [{ address: '198.18.0.11', port: 80, weight: 3, active_conns: 7, inactive_conns: 2, stats: { cps: 4, conns: 90 } }] }] });
+  const v = json<any>(await h.built.app.inject({ url: '/api/v1/status', headers: auth }));
+  assert.deepEqual(v.reported, { vrrp: true, lvs: true, health: true, l7: false });
+  assert.deepEqual([v.vrrp[0].state, v.vrrp[0].priority, v.vrrp[0].master, v.vrrp[0].counters.dropped], ['MASTER', 150, '198.18.0.2', { auth: 3 }]);
+  const [a, b] = v.virtual_servers[0].real_servers;
+  assert.deepEqual([a.health, a.weight, a.active_conns, a.inactive_conns, a.last_check.latency_ms, a.rates.cps], ['up', 3, 7, 2, 1.5, 4]);
+  assert.deepEqual([b.health, b.admin, b.weight, b.active_conns, b.last_check.message], ['down', 'drain', null, null, 'connection refused']);
+  assert.equal(v.virtual_servers[0].up, 1);
+  assert.equal(v.virtual_servers[0].counters.conns, 100);
+  // The body is serialized from a cache, not by the route's serializer: it must still match the documented schema.
+  const ajv = new Ajv({ strict: false, validateFormats: false, allErrors: true });
+  for (const view of [before, v]) assert.ok(ajv.validate(StatusViewSchema, view), JSON.stringify(ajv.errors));
+  assert.equal(ajv.validate(StatusViewSchema, { ...v, vrrp: [{ ...v.vrrp[0], priority: 'high' }] }), false, 'the schema check can fail');
+
+  // /metrics is the same view in Prometheus text.
+  const m = (await h.built.app.inject({ url: '/metrics', headers: auth })).body;
+  assert.match(m, /^lbd_vrrp_instance_state\{instance="VI_WEB",state="MASTER"\} 1$/m);
+  assert.match(m, /^lbd_vrrp_adverts_dropped_total\{instance="VI_WEB",reason="auth"\} 3$/m);
+  assert.match(m, /^lbd_real_server_up\{virtual_server="web",real_server="198\.18\.0\.11:80"\} 1$/m);
+  assert.match(m, /^lbd_real_server_up\{virtual_server="web",real_server="198\.18\.0\.12:80"\} 0$/m);
+  assert.match(m, /^lbd_real_server_check_latency_seconds\{virtual_server="web",real_server="198\.18\.0\.11:80"\} 0\.0015$/m);
+  assert.match(m, /^lbd_virtual_server_connections_total\{virtual_server="web"\} 100$/m);
+  assert.match(m, /^# TYPE lbd_vrrp_transitions_total counter$/m);
+}));
+
+test('bad bodies are refused with 400 and a message that says what and where; nothing changes', { timeout: 30_000 }, () => withAdmin(async (h, auth) => {
+  const put = (payload: unknown) => h.built.app.inject({ method: 'PUT', url: '/api/v1/config', headers: auth, payload: payload as object });
+  const historyBefore = h.daemon.store.history().length;
+  const cases: [unknown, RegExp][] = [
+    [{ text: exampleConfig(), colour: 'blue' }, /unknown field "colour"/],
+    [{ text: 42 }, /body\.text: must be string/],
+    [{}, /exactly one of "text" \(YAML\) or "config"/],
+    [{ text: exampleConfig().replace('port: 80\n    protocol', 'port: 70000\n    protocol') }, /virtual_servers\[0\]\.port: must be between 0 and 65535 \(got 70000\)/],
+    [{ config: { virtual_servers: [{ address: '198.18.0.100', port: 70000, real_servers: [] }] } }, /config\.virtual_servers\[0\]\.port: must be between 0 and 65535/],
+    [{ config: { vrrp_instancez: {} } }, /unknown key "vrrp_instancez".*did you mean "vrrp_instances"/],
+    [{ text: 'global: [unclosed' }, /config\.yaml:1/],
+  ];
+  for (const [payload, expected] of cases) {
+    const r = await put(payload);
+    assert.equal(r.statusCode, 400, `${JSON.stringify(payload).slice(0, 80)} → ${r.body}`);
+    const body = json<any>(r);
+    assert.match(body.message + JSON.stringify(body.diagnostics ?? []), expected, r.body);
+  }
+  // A semantic error carries its line for the editor.
+  const semantic = json<any>(await put({ text: exampleConfig().replace('priority: 150', 'priority: 255') }));
+  assert.ok(semantic.diagnostics.some((d: any) => d.line === 17 && /reserved for the address owner/.test(d.message)), JSON.stringify(semantic));
+  assert.equal(readFileSync(h.configFile, 'utf8'), exampleConfig(), 'the config file is untouched');
+  assert.equal(h.daemon.store.history().length, historyBefore, 'no revision was recorded');
+  assert.equal(h.daemon.running!.vrrp_instances[0]!.priority, 150, 'the running config is unchanged');
+}));
+
+test('validate previews, apply is atomic and guarded, rollback restores the exact previous revision', { timeout: 30_000 }, () => withAdmin(async (h, auth) => {
+  const original = exampleConfig();
+  const next = original.replace('weight: 1', 'weight: 5');
+  const preview = json<any>(await h.built.app.inject({ method: 'POST', url: '/api/v1/config/validate', headers: auth, payload: { text: next } }));
+  assert.equal(preview.valid, true);
+  assert.equal(preview.changes, 'virtual_servers ~web');
+  assert.match(preview.diff, /^-        weight: 1$/m);
+  assert.match(preview.diff, /^\+        weight: 5$/m);
+  assert.equal(readFileSync(h.configFile, 'utf8'), original, 'validate writes nothing');
+
+  const stale = await h.built.app.inject({ method: 'PUT', url: '/api/v1/config', headers: auth, payload: { text: next, base_sha256: '0'.repeat(64) } });
+  assert.equal(stale.statusCode, 409);
+  assert.equal(readFileSync(h.configFile, 'utf8'), original);
+
+  const applied = await h.built.app.inject({ method: 'PUT', url: '/api/v1/config', headers: auth, payload: { text: next, reason: 'web2 upgraded', base_sha256: preview.base_sha256 } });
+  assert.equal(applied.statusCode, 200, applied.body);
+  const { revision } = json<any>(applied);
+  assert.equal(readFileSync(h.configFile, 'utf8'), next);
+  assert.equal(h.daemon.running!.virtual_servers[0]!.real_servers[1]!.weight, 5);
+  const hist = json<any[]>(await h.built.app.inject({ url: '/api/v1/config/history', headers: auth }));
+  assert.deepEqual([hist[0].id, hist[0].user, hist[0].reason], [revision, 'alice (token ' + h.ctx.accounts.tokens()[0]!.name + ')', 'web2 upgraded']);
+
+  const previous = hist[1];
+  const rb = await h.built.app.inject({ method: 'POST', url: `/api/v1/config/history/${previous.id}/rollback`, headers: auth, payload: {} });
+  assert.equal(rb.statusCode, 200, rb.body);
+  const now = json<any>(await h.built.app.inject({ url: '/api/v1/config', headers: auth }));
+  assert.equal(now.text, original, 'the exact text of the previous revision');
+  assert.equal(now.sha256, previous.sha256);
+  assert.equal(h.daemon.running!.virtual_servers[0]!.real_servers[1]!.weight, 1);
+  assert.equal((await h.built.app.inject({ method: 'POST', url: '/api/v1/config/history/999/rollback', headers: auth, payload: {} })).statusCode, 404);
+
+  // Each change is in the audit log with who and what.
+  const audit = json<any[]>(await h.built.app.inject({ url: '/api/v1/audit', headers: auth }));
+  assert.deepEqual(audit.slice(0, 3).map((e) => [e.action, e.result]), [['config.rollback', 'ok'], ['config.apply', 'ok'], ['config.apply', 'refused']]);
+}));
+
+/** Stand-ins with the operation methods the real subsystems will have: they record calls so the routing is checked. */
+class RecordingSubsystem implements Subsystem {
+  calls: unknown[][] = [];
+  constructor(readonly name: string) {}
+  async start(_c: Config) {}
+  async reload(_c: Config, _d: ConfigDiff) {}
+  async stop() {}
+  setMaintenance(on: boolean) { this.calls.push(['setMaintenance', on]); }
+  drain(a: string, b: string) { this.calls.push(['drain', a, b]); }
+  disable(a: string, b: string) { this.calls.push(['disable', a, b]); }
+  enable(a: string, b: string) { this.calls.push(['enable', a, b]); }
+  setWeight(a: string, b: string, w: number) { this.calls.push(['setWeight', a, b, w]); }
+  async reload2() {}
+}
+
+test('operations go to the owning subsystem, 503 when it is not running, 404 for unknown targets', { timeout: 30_000 }, async () => {
+  await withAdmin(async (h, auth) => {
+    const r = await h.built.app.inject({ method: 'POST', url: '/api/v1/ops/maintenance', headers: auth, payload: { on: true } });
+    assert.equal(r.statusCode, 503);
+    assert.match(json<any>(r).message, /the vrrp subsystem is not running/);
+    const d = await h.built.app.inject({ method: 'POST', url: '/api/v1/ops/real-server', headers: auth, payload: { virtual_server: 'web', real_server: '198.18.0.11:80', action: 'drain' } });
+    assert.equal(d.statusCode, 503);
+    assert.equal(json<any[]>(await h.built.app.inject({ url: '/api/v1/audit', headers: auth }))[0].result, 'refused');
+  });
+  const vrrp = new RecordingSubsystem('vrrp');
+  const health = new RecordingSubsystem('health');
+  await withAdmin(async (h, auth) => {
+    const post = (url: string, payload: object) => h.built.app.inject({ method: 'POST', url, headers: auth, payload });
+    assert.equal((await post('/api/v1/ops/maintenance', { on: true })).statusCode, 200);
+    assert.equal((await post('/api/v1/ops/real-server', { virtual_server: 'web', real_server: '198.18.0.12:80', action: 'weight', weight: 7 })).statusCode, 200);
+    assert.equal((await post('/api/v1/ops/real-server', { virtual_server: 'web', real_server: '198.18.0.12:80', action: 'drain' })).statusCode, 200);
+    assert.deepEqual(vrrp.calls, [['setMaintenance', true]]);
+    assert.deepEqual(health.calls, [['setWeight', 'web', '198.18.0.12:80', 7], ['drain', 'web', '198.18.0.12:80']]);
+    const unknown = await post('/api/v1/ops/real-server', { virtual_server: 'web', real_server: '198.18.0.99:80', action: 'enable' });
+    assert.equal(unknown.statusCode, 404);
+    assert.match(json<any>(unknown).message, /no real server 198\.18\.0\.99:80 \(known: 198\.18\.0\.11:80, 198\.18\.0\.12:80\)/);
+    assert.equal((await post('/api/v1/ops/real-server', { virtual_server: 'web', real_server: '198.18.0.12:80', action: 'weight' })).statusCode, 400);
+    assert.equal((await post('/api/v1/ops/real-server', { virtual_server: 'web', real_server: '198.18.0.12:80', action: 'explode' })).statusCode, 400);
+    assert.equal((await post('/api/v1/ops/proxy/reload', {})).statusCode, 503);
+    assert.equal(health.calls.length, 2, 'refused requests never reached the subsystem');
+  }, [vrrp, health]);
+});
+
+test('support bundle holds config, status, logs and system facts, and no secret', { timeout: 60_000 }, () => withAdmin(async (h, auth) => {
+  await h.ctx.accounts.setPassword('bob', 'another long password');
+  const withSecrets = exampleConfig().replace('smtp_server: 198.18.0.25', 'smtp_server: 198.18.0.25\n  smtp_password: hunter2hunter2');
+  assert.equal((await h.built.app.inject({ method: 'PUT', url: '/api/v1/config', headers: auth, payload: { text: withSecrets } })).statusCode, 200);
+  const token = auth.authorization.slice(7);
+  h.daemon.log.info({ token, password: 'pw-in-log-1234' }, 'a line with secrets in fields');
+  const r = await h.built.app.inject({ url: '/api/v1/support-bundle', headers: auth });
+  assert.equal(r.statusCode, 200);
+  assert.match(String(r.headers['content-disposition']), /attachment; filename="lbd-support-lb1-.*\.tar\.gz"/);
+  const files = new Map<string, string>();
+  await new Promise<void>((resolve, reject) => {
+    const ex = extract();
+    ex.on('entry', (hdr, stream, next) => { const chunks: Buffer[] = []; stream.on('data', (c) => { chunks.push(c as Buffer); }); stream.on('end', () => { files.set(hdr.name.split('/').pop()!, Buffer.concat(chunks).toString()); next(); }); });
+    ex.on('finish', resolve); ex.on('error', reject);
+    Readable.from(gunzipSync(r.rawPayload)).pipe(ex);
+  });
+  assert.deepEqual([...files.keys()].sort(), ['README.txt', 'audit.jsonl', 'config.yaml', 'history.json', 'logs.jsonl', 'running-config.json', 'status-sections.json', 'status.json', 'system.json']);
+  assert.match(files.get('config.yaml')!, /auth_pass: "\[redacted\]"/);
+  assert.match(files.get('config.yaml')!, /smtp_password: "\[redacted\]"/);
+  assert.match(files.get('config.yaml')!, /^# Two-node LVS direct routing/, 'comments are kept');
+  assert.match(files.get('system.json')!, /"kernel"/);
+  const all = [...files.values()].join('\n');
+  for (const secret of ['s3cret', 'hunter2hunter2', token, 'pw-in-log-1234', readFileSync(`${h.dir}/state/admin/accounts.json`, 'utf8').match(/scrypt\$[^"]+/)![0]])
+    assert.ok(!all.includes(secret), `bundle leaks ${secret.slice(0, 12)}…`);
+}));
+
+test('logs: filter by level, subsystem and text; OpenAPI document from the same schemas', { timeout: 30_000 }, () => withAdmin(async (h, auth) => {
+  h.daemon.log.child({ subsystem: 'health' }).warn('real server 198.18.0.11:80 down');
+  h.daemon.log.child({ subsystem: 'vrrp' }).info('VI_WEB became MASTER');
+  const get = async (q: string) => json<any[]>(await h.built.app.inject({ url: `/api/v1/logs?${q}`, headers: auth })).map((l) => l.msg);
+  assert.deepEqual(await get('level=warn&subsystem=health'), ['real server 198.18.0.11:80 down']);
+  assert.deepEqual(await get('q=became%20master'), ['VI_WEB became MASTER']);
+  assert.equal((await h.built.app.inject({ url: '/api/v1/logs?level=loud', headers: auth })).statusCode, 400);
+
+  const doc = json<any>(await h.built.app.inject({ url: '/api/v1/openapi.json', headers: auth }));
+  assert.equal(doc.openapi, '3.0.3');
+  for (const p of ['/api/v1/status', '/api/v1/config', '/api/v1/config/history/{id}/rollback', '/api/v1/ops/real-server', '/api/v1/users/{name}/password', '/metrics'])
+    assert.ok(doc.paths[p], `OpenAPI describes ${p}`);
+  assert.ok(!doc.paths['/login'] && !doc.paths['/config/raw'], 'pages are not in the API document');
+  // The config body is the config schema itself (same definition as config files).
+  const schemas = JSON.stringify(doc.components.schemas);
+  assert.match(schemas, /virtual_router_id/);
+  assert.match(schemas, /"lb_algo"/);
+}));

@@ -52,7 +52,7 @@ test('the API over lbd\'s real Unix socket: console identity, 400 on bad bodies,
     assert.deepEqual((await overSocket(socket, 'GET', '/api/v1/session')).json(), { user: 'console', via: 'socket' });
     const status = (await overSocket(socket, 'GET', '/api/v1/status')).json();
     assert.equal(status.node.router_id, 'lb1');
-    assert.deepEqual(status.node.subsystems, ['admin']);
+    assert.equal(status.node.subsystems.at(-1), 'admin', 'admin starts last');
 
     const bad = await overSocket(socket, 'PUT', '/api/v1/config', { text: exampleConfig().replace('lb_algo: wrr', 'lb_algo: fastest') });
     assert.equal(bad.status, 400);
@@ -78,7 +78,7 @@ test('the API over lbd\'s real Unix socket: console identity, 400 on bad bodies,
     assert.equal(readFileSync(join(dir, 'config.yaml'), 'utf8'), exampleConfig(), 'exactly the previous revision');
     await new Promise((r) => setTimeout(r, 600));
     sse.destroy();
-    assert.match(events.join(''), /event: change\ndata: \{"sections":\["config"\]\}/);
+    assert.match(events.join(''), /event: change\ndata: \{"sections":\[[^\]]*"config"[^\]]*\]\}/);
 
     // The console can set the first web password (no setup token needed).
     assert.equal((await overSocket(socket, 'PUT', '/api/v1/users/admin/password', { password: 'set from the console' })).status, 200);

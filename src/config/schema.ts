@@ -315,7 +315,7 @@ export const L7ServerSchema = Obj({
   backup: Opt(Type.Boolean({ description: 'used only while every other server is down' })),
   maxconn: Opt(Int(1, 1000000, 'concurrent connections to this server (Nginx max_conns)')),
   max_fails: Opt(Int(0, 1000, 'Nginx: failures within fail_timeout that take the server out (default: the backend\'s)')),
-  fail_timeout: Opt(Seconds(1, 86400, 'Nginx: failure window and time out (default: the backend\'s)')),
+  fail_timeout: Opt(Int(1, 86400, 'Nginx: seconds of failure window and time out (default: the backend\'s)')),
 });
 
 export const L7CheckSchema = Obj({
@@ -343,7 +343,7 @@ export const L7BackendSchema = Obj({
   check: Opt(L7CheckSchema),
   stick: Opt(L7StickSchema),
   max_fails: Opt(Int(0, 1000, 'Nginx: failures within fail_timeout that take a server out (default 1; 0 = never)')),
-  fail_timeout: Opt(Seconds(1, 86400, 'Nginx: failure window and time out (default 10)')),
+  fail_timeout: Opt(Int(1, 86400, 'Nginx: seconds of failure window and time out (default 10)')),
   servers: Type.Array(L7ServerSchema, { minItems: 1, maxItems: 4096 }),
 });
 

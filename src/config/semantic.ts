@@ -270,6 +270,7 @@ function checkL7(raw: RawConfig, cfg: Config, err: Report, warn: Report): void {
     if (f.engine === 'haproxy' && f.tls?.key !== undefined && f.tls.key !== `${f.tls.certificate}.key`)
       err([...base, 'tls', 'key'], `HAProxy reads the key from the certificate file or from "${f.tls.certificate}.key"; put it there or into the certificate file`);
     f.probe.status.forEach(([a, b]) => { if (a > b) err([...base, 'probe', 'status'], `range ${a}-${b} is empty`); });
+    if (f.engine === 'nginx' && f.maxconn !== undefined) warn([...base, 'maxconn'], 'ignored by Nginx (HAProxy only); limit servers with their maxconn instead');
   }
 
   // Listening sockets: one owner per address:port, and a wildcard owns the whole port.

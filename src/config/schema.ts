@@ -31,7 +31,8 @@ const NamePattern = '^[A-Za-z0-9_][A-Za-z0-9_.:-]{0,63}$';
 const Enum = <T extends string>(values: readonly T[], description?: string) =>
   Type.Union(values.map((v) => Type.Literal(v)), description ? { description } : {}) as unknown as TUnion<TLiteral<T>[]>;
 const NamedMap = <T extends TSchema>(value: T, description: string) =>
-  Type.Record(Type.String({ pattern: NamePattern }), value, { description });
+  // A key that fails the pattern must be an error, not an unchecked extra property.
+  Type.Record(Type.String({ pattern: NamePattern }), value, { description, additionalProperties: false });
 
 // ---------------------------------------------------------------- global
 

@@ -66,7 +66,7 @@ export class HaproxyDriver implements ProxyDriver {
   constructor(readonly paths: HaproxyPaths, private readonly binary = 'haproxy') {}
 
   async check(file: string): Promise<string | null> {
-    const r = await runBinary(this.binary, ['-c', '-q', '-f', file]);
+    const r = await runBinary(this.binary, ['-c', '-f', file]);
     return r.code === 0 ? null : errorText(r.output, HAPROXY_ERROR);
   }
 

@@ -22,6 +22,8 @@ export interface RenderedConfig {
   generation: string;
   /** Frontend name → the unix socket lbd probes it through. */
   probes: Record<string, string>;
+  /** The ADDRESS:PORT endpoints the proxy listens on with this config. */
+  listeners: string[];
 }
 
 const endpoint = (host: string, port: number) => (ipFamily(host) === 6 ? `[${host}]:${port}` : `${host}:${port}`);
@@ -44,9 +46,9 @@ function engineModel(l7: L7Settings, engine: L7Engine): { frontends: L7Frontend[
 }
 
 /** The generation is a hash of the view itself, so equal configs get equal text. */
-function finish(name: string, view: Record<string, unknown>, probes: Record<string, string>): RenderedConfig {
+function finish(name: string, view: Record<string, unknown>, probes: Record<string, string>, listeners: string[]): RenderedConfig {
   const generation = createHash('sha256').update(JSON.stringify(view)).digest('hex').slice(0, 16);
-  return { text: template(name)({ ...view, generation }), generation, probes };
+  return { text: template(name)({ ...view, generation }), generation, probes, listeners };
 }
 
 function probeMap(frontends: L7Frontend[], paths: EnginePaths): Record<string, string> {
@@ -108,7 +110,7 @@ export function renderHaproxy(l7: L7Settings, paths: ProxyPaths): RenderedConfig
       servers: b.servers.map((s) => haproxyServer(s, b)),
     })),
   };
-  return finish('haproxy.cfg.hbs', view, probes);
+  return finish('haproxy.cfg.hbs', view, probes, [...m.frontends.flatMap((f) => f.bind), ...(l7.stats ? [l7.stats.listen] : [])]);
 }
 
 // ---------------------------------------------------------------- Nginx
@@ -164,7 +166,7 @@ export function renderNginx(l7: L7Settings, paths: ProxyPaths): RenderedConfig |
     http: of('http'),
     stream: of('tcp'),
   };
-  return finish('nginx.conf.hbs', view, probes);
+  return finish('nginx.conf.hbs', view, probes, m.frontends.flatMap((f) => f.bind));
 }
 
 export function renderProxyConfigs(l7: L7Settings, paths: ProxyPaths): RenderedConfigs {

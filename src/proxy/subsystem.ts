@@ -47,7 +47,9 @@ export class ProxySubsystem extends EventEmitter<ProxyEvents> implements Subsyst
   readonly paths: ProxyPaths;
   private readonly engines: Record<L7Engine, ProxySupervisor>;
   private readonly probes = new Map<string, FrontendHealth>();
+  /** The config asked for, and per engine the one it serves (they differ after a refused change). */
   private l7?: L7Settings;
+  private readonly serving: Partial<Record<L7Engine, L7Settings>> = {};
   private statRows: StatRow[] = [];
   private connections?: L7EngineStatus['connections'];
   private statusTimer?: NodeJS.Timeout;
@@ -105,6 +107,7 @@ export class ProxySubsystem extends EventEmitter<ProxyEvents> implements Subsyst
     this.allowNonlocalBind(l7);
     const results = await Promise.all(ENGINES.map((e) => this.engines[e].apply(rendered[e])));
     for (const r of results) {
+      if (r.ok) this.serving[r.engine] = l7;
       if (!r.changed) continue;
       if (r.ok) this.ctx.log.info({ proxy: r.engine, generation: r.generation, ms: r.durationMs }, `${r.engine} serves the new config`);
       else this.ctx.log.error({ proxy: r.engine, ms: r.durationMs, error: r.error }, `${r.engine} refused the new config; the previous one keeps serving`);
@@ -162,8 +165,8 @@ export class ProxySubsystem extends EventEmitter<ProxyEvents> implements Subsyst
   }
 
   private haproxyServer(backend: string, server: string): void {
-    const b = this.l7?.backends.find((x) => x.name === backend);
-    if (!b) throw new Error(`no backend "${backend}" in the running config`);
+    const b = this.serving.haproxy?.backends.find((x) => x.name === backend);
+    if (!b) throw new Error(`no backend "${backend}" in the config HAProxy runs`);
     if (!b.engines.includes('haproxy')) throw new Error(`backend "${backend}" is not served by HAProxy: Nginx open source has no runtime API, change the config instead`);
     if (!b.servers.some((s) => s.name === server)) throw new Error(`backend "${backend}" has no server "${server}"`);
     if (!this.engines.haproxy.alive()) throw new Error('HAProxy is not running');

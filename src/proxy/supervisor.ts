@@ -1,8 +1,8 @@
 /**
  * One proxy engine under lbd: its master process (started, restarted with
  * backoff when it dies, stopped gracefully) and the way a new config reaches
- * it — check with the binary → atomic swap → graceful reload → wait until the
- * new generation serves. Any failure puts the previous file back, leaves the
+ * it — new listening addresses free? → check with the binary → atomic swap →
+ * graceful reload → wait until the new generation serves. Any failure puts the previous file back, leaves the
  * previous processes serving, and reports the binary's own words.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -13,6 +13,7 @@ import type { Logger } from '../log/logger.js';
 import type { L7Engine } from '../config/model.js';
 import { atomicWriteFileSync } from '../util/atomic-write.js';
 import type { ProxyDriver } from './drivers.js';
+import { unbindable } from './preflight.js';
 import type { RenderedConfig } from './render.js';
 
 export type ProcessState = 'stopped' | 'starting' | 'running' | 'backoff';
@@ -50,6 +51,8 @@ export class ProxySupervisor extends EventEmitter<SupervisorEvents> {
   lastApply?: ApplyResult;
   /** Generation of the config file on disk (the last one that passed). */
   generation?: string;
+  /** What that config listens on. */
+  private listening: string[] = [];
   private child?: ChildProcess;
   private output: OutputLine[] = [];
   private seq = 0;
@@ -109,10 +112,14 @@ export class ProxySupervisor extends EventEmitter<SupervisorEvents> {
         const changed = this.state !== 'stopped' || existsSync(this.driver.paths.config);
         await this.halt();
         rmSync(this.driver.paths.config, { force: true });
-        this.generation = undefined;
+        [this.generation, this.listening] = [undefined, []];
         return done({ ok: true, changed });
       }
       if (next.generation === this.generation && this.state === 'running') return done({ ok: true, changed: false, generation: next.generation });
+
+      if (!this.alive()) await this.killStale(); // its listeners would look busy
+      const busy = await unbindable(next.listeners.filter((l) => !this.listening.includes(l)));
+      if (busy) return done({ ok: false, changed: true, generation: next.generation, error: busy });
 
       mkdirSync(this.driver.paths.dir, { recursive: true, mode: 0o700 });
       const candidate = `${this.driver.paths.config}.candidate`;
@@ -122,9 +129,9 @@ export class ProxySupervisor extends EventEmitter<SupervisorEvents> {
       if (invalid) return done({ ok: false, changed: true, generation: next.generation, error: invalid });
 
       const previous = existsSync(this.driver.paths.config) ? readFileSync(this.driver.paths.config, 'utf8') : undefined;
-      const previousGeneration = this.generation;
+      const [previousGeneration, previousListeners] = [this.generation, this.listening];
       atomicWriteFileSync(this.driver.paths.config, next.text, 0o600);
-      this.generation = next.generation;
+      [this.generation, this.listening] = [next.generation, next.listeners];
       const wasServing = this.alive();
       const error = wasServing ? await this.reloadRunning(next.generation) : await this.startFresh(next.generation);
       if (!error) return done({ ok: true, changed: true, generation: next.generation });
@@ -132,7 +139,7 @@ export class ProxySupervisor extends EventEmitter<SupervisorEvents> {
       if (wasServing) {
         // The previous processes still serve: put back the file they were started from.
         if (previous !== undefined) atomicWriteFileSync(this.driver.paths.config, previous, 0o600);
-        this.generation = previousGeneration;
+        [this.generation, this.listening] = [previousGeneration, previousListeners];
       } else {
         // Nothing served before, so there is nothing to protect: keep trying this config.
         this.scheduleRestart();

@@ -89,7 +89,7 @@ const expectations: Record<string, { haproxy?: string[]; nginx?: string[]; notHa
       'cookie SHOPSRV insert indirect nocache', 'server w1 198.18.0.21:80 weight 1 cookie w1',
       'stick-table type ipv6 size 50000 expire 600s', 'stick on src',
       'stick-table type binary len 32 size 100000 expire 1800s', 'tcp-request content accept if clienthello',
-      'stick on req.payload_lv(43,1) if clienthello', 'stick store-response res.payload_lv(43,1) if serverhello', 'mode tcp',
+      'stick match req.payload_lv(43,1) if clienthello', 'tcp-response inspect-delay 5s', 'stick store-response res.payload_lv(43,1) if serverhello', 'mode tcp',
     ],
     nginx: ['ip_hash;'],
   },

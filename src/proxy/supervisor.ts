@@ -214,6 +214,8 @@ export class ProxySupervisor extends EventEmitter<SupervisorEvents> {
   private onExit(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
     if (child !== this.child || this.stopping) return;
     this.log.error({ proxy: this.engine, proxyPid: child.pid, code, signal }, `${this.engine} exited`);
+    // Nginx workers outlive a killed master and keep its ports: the group goes with it.
+    try { process.kill(-child.pid!, 'SIGKILL'); } catch { /* already gone */ }
     this.scheduleRestart();
   }
 

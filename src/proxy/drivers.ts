@@ -10,7 +10,9 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import type { L7Engine } from '../config/model.js';
 import { atomicWriteFileSync } from '../util/atomic-write.js';
+import { ipFamily } from '../util/ip.js';
 import type { HaproxyPaths, NginxPaths, EnginePaths } from './paths.js';
+import type { RenderedConfig, ServerIdentity } from './render.js';
 import { haproxyCommand, showInfo } from './runtime-api.js';
 
 export type LineLevel = 'error' | 'warn' | 'info' | 'debug';
@@ -32,8 +34,8 @@ export interface ProxyDriver {
   levelOf(line: string): LineLevel;
   /** Before the first start (and each restart): files the proxy expects, leftovers it would trip on. */
   prepare(): void;
-  /** Before a reload. */
-  beforeReload(): Promise<void>;
+  /** Before a reload to `next` (or, without it, to save runtime state now). */
+  beforeReload(next?: RenderedConfig): Promise<void>;
 }
 
 function runBinary(file: string, args: string[], timeoutMs = 20_000): Promise<{ code: number; output: string }> {
@@ -92,11 +94,31 @@ export class HaproxyDriver implements ProxyDriver {
     if (!existsSync(this.paths.stateFile)) atomicWriteFileSync(this.paths.stateFile, '1\n', 0o600);
   }
 
-  /** Save drain/maint/weights set at runtime so the next worker starts with them. */
-  async beforeReload(): Promise<void> {
+  /** Save drain/maint/weights set at runtime so the next worker starts with them (`next`: only servers that stay where they are). */
+  async beforeReload(next?: RenderedConfig): Promise<void> {
     const state = await haproxyCommand(this.paths.adminSock, 'show servers state');
-    if (state.startsWith('1\n')) atomicWriteFileSync(this.paths.stateFile, state, 0o600);
+    if (state.startsWith('1\n')) atomicWriteFileSync(this.paths.stateFile, next ? keepServerStates(state, next.servers) : state, 0o600);
   }
+}
+
+/**
+ * The lines of a `show servers state` dump for servers that keep their address and ports in the
+ * next config. HAProxy would otherwise restore a saved address over a changed one.
+ */
+export function keepServerStates(dump: string, servers: Record<string, ServerIdentity>): string {
+  const lines = dump.split('\n');
+  const header = lines.find((l) => l.startsWith('# be_id'));
+  if (!header) return '1\n';
+  const col = (name: string) => header.slice(2).split(' ').indexOf(name);
+  const [be, srv, addr, port, checkPort] = ['be_name', 'srv_name', 'srv_addr', 'srv_port', 'srv_check_port'].map(col) as number[];
+  const kept = lines.filter((l) => {
+    if (!l || l.startsWith('#') || l === '1') return true;
+    const f = l.split(' ');
+    const want = servers[`${f[be!]}/${f[srv!]}`];
+    return want !== undefined && Number(f[port!]) === want.port && Number(f[checkPort!]) === want.checkPort
+      && (!ipFamily(want.address) || f[addr!] === want.address);
+  });
+  return kept.join('\n');
 }
 
 const NGINX_ERROR = /\[(emerg|alert|crit)\]/;
@@ -143,5 +165,5 @@ export class NginxDriver implements ProxyDriver {
     for (const f of readdirSync(this.paths.dir)) if (f.endsWith('.sock')) rmSync(join(this.paths.dir, f), { force: true });
   }
 
-  async beforeReload(): Promise<void> { /* nothing to carry over */ }
+  async beforeReload(_next?: RenderedConfig): Promise<void> { /* nothing to carry over */ }
 }

@@ -24,7 +24,11 @@ export interface RenderedConfig {
   probes: Record<string, string>;
   /** The ADDRESS:PORT endpoints the proxy listens on with this config. */
   listeners: string[];
+  /** "backend/server" → where it is: runtime state saved for a server is kept only while this stays the same. */
+  servers: Record<string, ServerIdentity>;
 }
+
+export interface ServerIdentity { address: string; port: number; checkPort: number }
 
 const endpoint = (host: string, port: number) => (ipFamily(host) === 6 ? `[${host}]:${port}` : `${host}:${port}`);
 const statusList = (r: StatusRanges) => r.map(([a, b]) => (a === b ? `${a}` : `${a}-${b}`)).join(',');
@@ -46,9 +50,10 @@ function engineModel(l7: L7Settings, engine: L7Engine): { frontends: L7Frontend[
 }
 
 /** The generation is a hash of the view itself, so equal configs get equal text. */
-function finish(name: string, view: Record<string, unknown>, probes: Record<string, string>, listeners: string[]): RenderedConfig {
+function finish(name: string, view: Record<string, unknown>, m: { frontends: L7Frontend[]; backends: L7Backend[] }, probes: Record<string, string>, listeners: string[]): RenderedConfig {
   const generation = createHash('sha256').update(JSON.stringify(view)).digest('hex').slice(0, 16);
-  return { text: template(name)({ ...view, generation }), generation, probes, listeners };
+  const servers = Object.fromEntries(m.backends.flatMap((b) => b.servers.map((s) => [`${b.name}/${s.name}`, { address: s.address, port: s.port, checkPort: b.check?.port ?? 0 }])));
+  return { text: template(name)({ ...view, generation }), generation, probes, listeners, servers };
 }
 
 function probeMap(frontends: L7Frontend[], paths: EnginePaths): Record<string, string> {
@@ -110,7 +115,7 @@ export function renderHaproxy(l7: L7Settings, paths: ProxyPaths): RenderedConfig
       servers: b.servers.map((s) => haproxyServer(s, b)),
     })),
   };
-  return finish('haproxy.cfg.hbs', view, probes, [...m.frontends.flatMap((f) => f.bind), ...(l7.stats ? [l7.stats.listen] : [])]);
+  return finish('haproxy.cfg.hbs', view, m, probes, [...m.frontends.flatMap((f) => f.bind), ...(l7.stats ? [l7.stats.listen] : [])]);
 }
 
 // ---------------------------------------------------------------- Nginx
@@ -166,7 +171,7 @@ export function renderNginx(l7: L7Settings, paths: ProxyPaths): RenderedConfig |
     http: of('http'),
     stream: of('tcp'),
   };
-  return finish('nginx.conf.hbs', view, probes, m.frontends.flatMap((f) => f.bind));
+  return finish('nginx.conf.hbs', view, m, probes, m.frontends.flatMap((f) => f.bind));
 }
 
 export function renderProxyConfigs(l7: L7Settings, paths: ProxyPaths): RenderedConfigs {

@@ -133,7 +133,7 @@ export class ProxySupervisor extends EventEmitter<SupervisorEvents> {
       atomicWriteFileSync(this.driver.paths.config, next.text, 0o600);
       [this.generation, this.listening] = [next.generation, next.listeners];
       const wasServing = this.alive();
-      const error = wasServing ? await this.reloadRunning(next.generation) : await this.startFresh(next.generation);
+      const error = wasServing ? await this.reloadRunning(next) : await this.startFresh(next.generation);
       if (!error) return done({ ok: true, changed: true, generation: next.generation });
 
       if (wasServing) {
@@ -148,13 +148,13 @@ export class ProxySupervisor extends EventEmitter<SupervisorEvents> {
     });
   }
 
-  private async reloadRunning(generation: string): Promise<string | null> {
+  private async reloadRunning(next: RenderedConfig): Promise<string | null> {
     const mark = this.seq;
-    try { await this.driver.beforeReload(); } catch (e) {
+    try { await this.driver.beforeReload(next); } catch (e) {
       this.log.warn({ proxy: this.engine, err: (e as Error).message }, 'could not save server states before the reload');
     }
     try { process.kill(this.child!.pid!, this.driver.reloadSignal); } catch (e) { return `cannot signal the ${this.engine} master: ${(e as Error).message}`; }
-    return this.verify(generation, mark);
+    return this.verify(next.generation, mark);
   }
 
   private async startFresh(generation: string): Promise<string | null> {

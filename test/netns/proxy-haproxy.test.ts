@@ -214,6 +214,21 @@ test('runtime operations: drain, maint, ready and weight without a reload, kept 
   await assert.rejects(h!.sub.setServerWeight('app', 'a', 999), /0-256/);
 });
 
+test('a server moved to another port is reached there after the reload (saved runtime state does not pin it)', { timeout: 60_000 }, async () => {
+  const moved = await startBackend('a2'); // "a" on a new port
+  try {
+    await started(l7({ weights: [1, 0, 0] }));
+    await h!.sub.setServerState('app', 'b', 'drain'); // some runtime state to carry over
+    assert.deepEqual(await tally(port, 3), { a: 3 });
+    const next = l7({ weights: [1, 0, 0] });
+    next.l7.backends[0]!.servers[0]!.port = moved.port;
+    const r = (await h!.sub.apply(next.l7)).find((x) => x.engine === 'haproxy')!;
+    assert.equal(r.ok, true, r.error);
+    assert.deepEqual(await tally(port, 3), { a2: 3 });
+    assert.equal(live(h!, 'b')!.admin, 'drain', 'the unchanged server kept its runtime state');
+  } finally { await moved.close(); }
+});
+
 test('the proxy killed: the health signal flips at once and the supervisor brings it back', { timeout: 60_000 }, async (t) => {
   await started(l7({ probe: FAST_PROBE }));
   await healthBecomes(h!.sub, 'web', true);

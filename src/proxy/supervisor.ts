@@ -7,7 +7,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Logger } from '../log/logger.js';
 import type { L7Engine } from '../config/model.js';
@@ -122,8 +122,9 @@ export class ProxySupervisor extends EventEmitter<SupervisorEvents> {
       if (busy) return done({ ok: false, changed: true, generation: next.generation, error: busy });
 
       mkdirSync(this.driver.paths.dir, { recursive: true, mode: 0o700 });
+      // Only checked, never run: no need to make it durable.
       const candidate = `${this.driver.paths.config}.candidate`;
-      atomicWriteFileSync(candidate, next.text, 0o600);
+      writeFileSync(candidate, next.text, { mode: 0o600 });
       const invalid = await this.driver.check(candidate);
       rmSync(candidate, { force: true });
       if (invalid) return done({ ok: false, changed: true, generation: next.generation, error: invalid });
@@ -187,7 +188,7 @@ export class ProxySupervisor extends EventEmitter<SupervisorEvents> {
         return errors();
       }
       if (Date.now() > deadline) return `${this.engine} did not serve the new config within ${this.verifyTimeoutMs} ms${errors() ? `: ${errors()}` : ''}`;
-      await sleep(25);
+      await sleep(5);
     }
   }
 

@@ -213,7 +213,7 @@ function resolveVirtualServer(vs: RawVirtualServer, raw: RawConfig): VirtualServ
 }
 
 /** HAProxy's defaults where it has one; the timeouts are those of Debian's stock haproxy.cfg. */
-export const L7_DEFAULTS = {
+const L7_DEFAULTS = {
   timeouts: { connect: 5, client: 50, server: 50, http_request: 10, http_keep_alive: 10, queue: 30, tunnel: 3600 },
   check: { path: '/', status: [[200, 399]] as [number, number][], inter: 2, rise: 2, fall: 3 },
   stick: { cookie: 'SERVERID', expire: 1800, size: 100000 },

@@ -428,5 +428,3 @@ export type RawCheck = Static<typeof CheckSchema>;
 export type RawVip = Static<typeof VipSchema>;
 export type RawGlobal = Static<typeof GlobalSchema>;
 export type RawL7 = Static<typeof L7Schema>;
-export type RawL7Frontend = Static<typeof L7FrontendSchema>;
-export type RawL7Backend = Static<typeof L7BackendSchema>;

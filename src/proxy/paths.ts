@@ -5,7 +5,6 @@
  */
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import type { L7Engine } from '../config/model.js';
 
 export interface EnginePaths {
   dir: string;
@@ -56,5 +55,3 @@ export function proxyPaths(stateDir: string): ProxyPaths {
     },
   };
 }
-
-export const enginePaths = (p: ProxyPaths, engine: L7Engine): EnginePaths => (engine === 'haproxy' ? p.haproxy : p.nginx);

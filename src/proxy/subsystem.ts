@@ -109,8 +109,9 @@ export class ProxySubsystem extends EventEmitter<ProxyEvents> implements Subsyst
     for (const r of results) {
       if (r.ok) this.serving[r.engine] = l7;
       if (!r.changed) continue;
-      if (r.ok) this.ctx.log.info({ proxy: r.engine, generation: r.generation, ms: r.durationMs }, `${r.engine} serves the new config`);
-      else this.ctx.log.error({ proxy: r.engine, ms: r.durationMs, error: r.error }, `${r.engine} refused the new config; the previous one keeps serving`);
+      if (r.ok && r.generation === undefined) this.ctx.log.info({ proxy: r.engine }, `${r.engine} stopped: no frontend uses it`);
+      else if (r.ok) this.ctx.log.info({ proxy: r.engine, generation: r.generation, ms: r.durationMs }, `${r.engine} serves the new config`);
+      else this.ctx.log.error({ proxy: r.engine, ms: r.durationMs, error: r.error }, `${r.engine} did not take the new config (a running ${r.engine} keeps its previous one)`);
       this.emit('applied', r);
     }
     this.l7 = l7;

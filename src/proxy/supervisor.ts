@@ -2,8 +2,9 @@
  * One proxy engine under lbd: its master process (started, restarted with
  * backoff when it dies, stopped gracefully) and the way a new config reaches
  * it — new listening addresses free? → check with the binary → atomic swap →
- * graceful reload → wait until the new generation serves. Any failure puts the previous file back, leaves the
- * previous processes serving, and reports the binary's own words.
+ * graceful reload → wait until the new generation serves. Any failure puts the
+ * previous file back, leaves the previous processes serving, and reports the
+ * binary's own words.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
@@ -82,9 +83,6 @@ export class ProxySupervisor extends EventEmitter<SupervisorEvents> {
     if (!pid || this.child!.exitCode !== null || this.child!.signalCode !== null) return false;
     try { process.kill(pid, 0); return true; } catch { return false; }
   }
-
-  /** The last lines the proxy printed. */
-  recentOutput(limit = 50): string[] { return this.output.slice(-limit).map((l) => l.text); }
 
   private serial<T>(op: () => Promise<T>): Promise<T> {
     const p = this.queue.then(op, op);

@@ -95,7 +95,7 @@ const hb = Handlebars.create();
 for (const [n, f] of Object.entries(VALUE_HELPERS)) hb.registerHelper(n, (v: unknown) => f(v));
 
 /** The templates directory shipped with the package (two levels above dist/src/proxy). */
-export const TEMPLATE_DIR = new URL('../../../templates/', import.meta.url);
+const TEMPLATE_DIR = new URL('../../../templates/', import.meta.url);
 
 const compiled = new Map<string, Handlebars.TemplateDelegate>();
 

@@ -5,7 +5,7 @@
  * lines are errors.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import type { L7Engine } from '../config/model.js';
@@ -32,8 +32,8 @@ export interface ProxyDriver {
   /** A line the master prints when a reload did not take. */
   readonly reloadFailed: RegExp;
   levelOf(line: string): LineLevel;
-  /** Before the first start (and each restart): files the proxy expects, leftovers it would trip on. */
-  prepare(): void;
+  /** Before each start of `config`: files the proxy expects, leftovers it would trip on. */
+  prepare(config: RenderedConfig): void;
   /** Before a reload to `next` (or, without it, to save runtime state now). */
   beforeReload(next?: RenderedConfig): Promise<void>;
 }
@@ -89,9 +89,11 @@ export class HaproxyDriver implements ProxyDriver {
     return /\[NOTICE\]/.test(line) ? 'info' : 'debug';
   }
 
-  prepare(): void {
-    // An absent state file is only a warning for HAProxy, but an empty one with the format version is silent.
-    if (!existsSync(this.paths.stateFile)) atomicWriteFileSync(this.paths.stateFile, '1\n', 0o600);
+  /** Server states saved by an earlier run apply only to servers still where they were. */
+  prepare(config: RenderedConfig): void {
+    const saved = existsSync(this.paths.stateFile) ? readFileSync(this.paths.stateFile, 'utf8') : '1\n';
+    // Without the file HAProxy warns; an empty one with the format version is silent.
+    atomicWriteFileSync(this.paths.stateFile, keepServerStates(saved, config.servers), 0o600);
   }
 
   /** Save drain/maint/weights set at runtime so the next worker starts with them (`next`: only servers that stay where they are). */
@@ -160,7 +162,7 @@ export class NginxDriver implements ProxyDriver {
   }
 
   /** Nginx does not replace a unix socket file left by a killed master: bind would fail. */
-  prepare(): void {
+  prepare(_config: RenderedConfig): void {
     if (!existsSync(this.paths.dir)) return;
     for (const f of readdirSync(this.paths.dir)) if (f.endsWith('.sock')) rmSync(join(this.paths.dir, f), { force: true });
   }

@@ -50,10 +50,8 @@ export class ProxySupervisor extends EventEmitter<SupervisorEvents> {
   restarts = 0;
   since?: Date;
   lastApply?: ApplyResult;
-  /** Generation of the config file on disk (the last one that passed). */
-  generation?: string;
-  /** What that config listens on. */
-  private listening: string[] = [];
+  /** The config file on disk: the last one that passed. */
+  private current?: RenderedConfig;
   private child?: ChildProcess;
   private output: OutputLine[] = [];
   private seq = 0;
@@ -75,6 +73,7 @@ export class ProxySupervisor extends EventEmitter<SupervisorEvents> {
   }
 
   get engine(): L7Engine { return this.driver.engine; }
+  get generation(): string | undefined { return this.current?.generation; }
   get pid(): number | undefined { return this.state === 'running' || this.state === 'starting' ? this.child?.pid : undefined; }
 
   /** True while the master process exists (the "killall -0" half of a proxy health check). */
@@ -110,13 +109,13 @@ export class ProxySupervisor extends EventEmitter<SupervisorEvents> {
         const changed = this.state !== 'stopped' || existsSync(this.driver.paths.config);
         await this.halt();
         rmSync(this.driver.paths.config, { force: true });
-        [this.generation, this.listening] = [undefined, []];
+        this.current = undefined;
         return done({ ok: true, changed });
       }
       if (next.generation === this.generation && this.state === 'running') return done({ ok: true, changed: false, generation: next.generation });
 
       if (!this.alive()) await this.killStale(); // its listeners would look busy
-      const busy = await unbindable(next.listeners.filter((l) => !this.listening.includes(l)));
+      const busy = await unbindable(next.listeners.filter((l) => !this.current?.listeners.includes(l)));
       if (busy) return done({ ok: false, changed: true, generation: next.generation, error: busy });
 
       mkdirSync(this.driver.paths.dir, { recursive: true, mode: 0o700 });
@@ -128,17 +127,17 @@ export class ProxySupervisor extends EventEmitter<SupervisorEvents> {
       if (invalid) return done({ ok: false, changed: true, generation: next.generation, error: invalid });
 
       const previous = existsSync(this.driver.paths.config) ? readFileSync(this.driver.paths.config, 'utf8') : undefined;
-      const [previousGeneration, previousListeners] = [this.generation, this.listening];
+      const before = this.current;
       atomicWriteFileSync(this.driver.paths.config, next.text, 0o600);
-      [this.generation, this.listening] = [next.generation, next.listeners];
+      this.current = next;
       const wasServing = this.alive();
-      const error = wasServing ? await this.reloadRunning(next) : await this.startFresh(next.generation);
+      const error = wasServing ? await this.reloadRunning(next) : await this.startFresh(next);
       if (!error) return done({ ok: true, changed: true, generation: next.generation });
 
       if (wasServing) {
         // The previous processes still serve: put back the file they were started from.
         if (previous !== undefined) atomicWriteFileSync(this.driver.paths.config, previous, 0o600);
-        [this.generation, this.listening] = [previousGeneration, previousListeners];
+        this.current = before;
       } else {
         // Nothing served before, so there is nothing to protect: keep trying this config.
         this.scheduleRestart();
@@ -156,11 +155,11 @@ export class ProxySupervisor extends EventEmitter<SupervisorEvents> {
     return this.verify(next.generation, mark);
   }
 
-  private async startFresh(generation: string): Promise<string | null> {
+  private async startFresh(config: RenderedConfig): Promise<string | null> {
     this.clearRestart();
     const mark = this.seq;
-    await this.spawnMaster();
-    const error = await this.verify(generation, mark);
+    await this.spawnMaster(config);
+    const error = await this.verify(config.generation, mark);
     if (error && this.alive()) await this.halt();
     return error;
   }
@@ -190,9 +189,9 @@ export class ProxySupervisor extends EventEmitter<SupervisorEvents> {
     }
   }
 
-  private async spawnMaster(): Promise<void> {
+  private async spawnMaster(config: RenderedConfig): Promise<void> {
     await this.killStale();
-    this.driver.prepare();
+    this.driver.prepare(config);
     const [file, ...args] = this.driver.command();
     this.setState('starting');
     // Own process group: stopping kills the master and every worker, old or new.
@@ -232,9 +231,9 @@ export class ProxySupervisor extends EventEmitter<SupervisorEvents> {
   }
 
   private async restart(): Promise<void> {
-    if (this.closed || this.state !== 'backoff' || !this.generation) return;
+    if (this.closed || this.state !== 'backoff' || !this.current) return;
     this.restarts++;
-    const error = await this.startFresh(this.generation);
+    const error = await this.startFresh(this.current);
     if (error) {
       this.log.error({ proxy: this.engine, error }, `${this.engine} restart failed`);
       this.scheduleRestart();

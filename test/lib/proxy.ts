@@ -82,22 +82,59 @@ export async function tally(port: number, n: number, headers: Record<string, str
   return counts;
 }
 
-export interface LoadReport { sent: number; ok: number; failed: number; errors: Record<string, number> }
+export interface LoadReport { sent: number; ok: number; failed: number; errors: Record<string, number>; retried: number }
 
-/** `concurrency` clients sending requests back to back until stop() — every request is counted. */
-export function startLoad(port: number, concurrency: number): { stop(): Promise<LoadReport> } {
-  const report: LoadReport = { sent: 0, ok: 0, failed: 0, errors: {} };
+/** Requests each socket carried: a keep-alive socket is "reused" from its second request on. */
+const socketUses = new WeakMap<object, number>();
+
+/**
+ * One GET over a keep-alive agent. A reset of a reused connection before any answer is retried
+ * once, as RFC 9110 9.2.2 allows for idempotent requests: the server may close an idle connection
+ * just as the request goes out — what an old proxy process does at a reload. (Node's
+ * `req.reusedSocket` misses sockets handed straight to a queued request, so uses are counted here.)
+ */
+function getKeepAlive(port: number, agent: http.Agent, report: LoadReport): Promise<GetResult> {
+  return new Promise((resolve) => {
+    let reused = false;
+    const req = http.get({ host: '127.0.0.1', port, agent, timeout: 5000 }, (res) => {
+      res.resume();
+      res.on('end', () => resolve({ ok: res.statusCode === 200, status: res.statusCode }));
+      res.on('error', (e) => resolve({ ok: false, error: e.message }));
+    });
+    req.on('socket', (sock) => {
+      const n = (socketUses.get(sock) ?? 0) + 1;
+      socketUses.set(sock, n);
+      reused = n > 1;
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', (e: NodeJS.ErrnoException) => {
+      if (reused && (e.code === 'ECONNRESET' || e.code === 'EPIPE')) {
+        // Retried once, on a new connection (other pooled ones may be closing too).
+        report.retried++;
+        resolve(get(port));
+      } else resolve({ ok: false, error: `${e.message} (${e.code}, ${reused ? 'reused' : 'new'} connection)` });
+    });
+  });
+}
+
+/**
+ * `concurrency` clients sending requests back to back until stop() — every request is counted.
+ * Default: a new connection per request; keepAlive: clients reuse connections (and retry as above).
+ */
+export function startLoad(port: number, concurrency: number, opts: { keepAlive?: boolean } = {}): { stop(): Promise<LoadReport> } {
+  const report: LoadReport = { sent: 0, ok: 0, failed: 0, errors: {}, retried: 0 };
+  const agent = opts.keepAlive ? new http.Agent({ keepAlive: true, maxSockets: concurrency }) : undefined;
   let running = true;
   const worker = async () => {
     while (running) {
       report.sent++;
-      const r = await get(port);
+      const r = agent ? await getKeepAlive(port, agent, report) : await get(port);
       if (r.ok) report.ok++;
       else { report.failed++; const k = r.error ?? `status ${r.status}`; report.errors[k] = (report.errors[k] ?? 0) + 1; }
     }
   };
   const workers = Array.from({ length: concurrency }, worker);
-  return { stop: async () => { running = false; await Promise.all(workers); return report; } };
+  return { stop: async () => { running = false; await Promise.all(workers); agent?.destroy(); return report; } };
 }
 
 /** Validate a raw config object; throws with the diagnostics when invalid. */
@@ -117,16 +154,16 @@ process.on('exit', () => {
 
 export interface Harness { sub: ProxySubsystem; hub: StatusHub; stateDir: string; stop(): Promise<void> }
 
-/** A ProxySubsystem on a fresh state dir, quick timers for tests. */
-export function proxyHarness(opts: ProxyOptions = {}): Harness {
-  const stateDir = tempDir('lbd-l7');
+/** A ProxySubsystem on a fresh state dir (or `stateDir`, which is then left in place), quick timers for tests. */
+export function proxyHarness(opts: ProxyOptions = {}, given?: string): Harness {
+  const stateDir = given ?? tempDir('lbd-l7');
   const hub = new StatusHub();
   const log = createLogger({ level: process.env.LBD_TEST_LOG ? 'debug' : 'silent' });
   const sub = new ProxySubsystem({ log, status: hub, stateDir }, { backoffMs: { first: 200, max: 2000 }, statusIntervalMs: 500, ...opts });
   live.add(sub);
   return {
     sub, hub, stateDir,
-    stop: async () => { await sub.stop(); live.delete(sub); rmSync(stateDir, { recursive: true, force: true }); },
+    stop: async () => { await sub.stop(); live.delete(sub); if (!given) rmSync(stateDir, { recursive: true, force: true }); },
   };
 }
 

@@ -69,9 +69,9 @@ test('a backend killed: Nginx passes the request to the next server, no client e
   } finally { await d.close(); }
 });
 
-test('reloads under concurrent load lose no request', { timeout: 90_000 }, async (t) => {
+for (const keepAlive of [false, true]) test(`reloads under concurrent load lose no request (${keepAlive ? 'keep-alive clients retrying as RFC 9110 allows' : 'a new connection per request'})`, { timeout: 90_000 }, async (t) => {
   await started();
-  const load = startLoad(port, 8);
+  const load = startLoad(port, 8, { keepAlive });
   const reloads: number[] = [];
   for (let i = 0; i < 6; i++) {
     await new Promise((r) => setTimeout(r, 300));
@@ -81,7 +81,7 @@ test('reloads under concurrent load lose no request', { timeout: 90_000 }, async
   }
   await new Promise((r) => setTimeout(r, 300));
   const report = await load.stop();
-  t.diagnostic(`${report.sent} requests by 8 clients across ${reloads.length} reloads (${reloads.join(', ')} ms): ${report.ok} ok, ${report.failed} failed ${JSON.stringify(report.errors)}`);
+  t.diagnostic(`${keepAlive ? 'keep-alive' : 'new connection each'}: ${report.sent} requests by 8 clients across ${reloads.length} reloads (${reloads.join(', ')} ms): ${report.ok} ok, ${report.failed} failed ${JSON.stringify(report.errors)}, ${report.retried} retried after a reset of a reused idle connection`);
   assert.ok(report.sent > 200, `too little load to prove anything: ${report.sent}`);
   assert.equal(report.failed, 0);
 });

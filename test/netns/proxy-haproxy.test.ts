@@ -17,7 +17,7 @@ import { proxyPaths } from '../../src/proxy/paths.js';
 import { renderHaproxy } from '../../src/proxy/render.js';
 import { ProxySupervisor } from '../../src/proxy/supervisor.js';
 import {
-  configOf, freePort, healthBecomes, makeCert, proxyHarness, startBackend, startLoad, tally, tempDir,
+  configOf, freePort, get, healthBecomes, makeCert, proxyHarness, startBackend, startLoad, tally, tempDir,
   type Backend, type Harness,
 } from '../lib/proxy.js';
 
@@ -251,6 +251,25 @@ test('runtime state from an earlier lbd run applies only to servers still where 
     h = undefined;
     rmSync(stateDir, { recursive: true, force: true });
   }
+});
+
+test('an engine no frontend uses any more is stopped and its files removed', { timeout: 60_000 }, async () => {
+  await started(l7({ probe: FAST_PROBE }));
+  await healthBecomes(h!.sub, 'web', true);
+  const other = await freePort();
+  const next = configOf({ l7: {
+    frontends: { moved: { engine: 'nginx', bind: [`127.0.0.1:${other}`], default_backend: 'app', probe: RARE_PROBE } },
+    backends: { app: { servers: backends.map((b) => ({ name: b.name, address: '127.0.0.1', port: b.port })) } },
+  } });
+  const r = await h!.sub.apply(next.l7);
+  assert.deepEqual(r.map((x) => [x.engine, x.ok, x.changed]), [['haproxy', true, true], ['nginx', true, true]]);
+  const st = h!.sub.status();
+  assert.equal(st.engines.haproxy!.state, 'stopped');
+  assert.equal(st.engines.nginx!.state, 'running');
+  assert.throws(() => readFileSync(h!.sub.paths.haproxy.config));
+  assert.deepEqual(Object.keys(h!.sub.health()), ['moved']);
+  assert.equal((await get(port)).ok, false, 'nothing listens on the old port');
+  assert.deepEqual(await tally(other, 3), { a: 1, b: 1, c: 1 });
 });
 
 test('the proxy killed: the health signal flips at once and the supervisor brings it back', { timeout: 60_000 }, async (t) => {

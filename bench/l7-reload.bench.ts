@@ -2,7 +2,7 @@
  * Time from a config change to the new config serving, for HAProxy and Nginx:
  * lbd's apply (preflight, the binary's check, atomic swap, graceful reload,
  * wait for the new generation) until a fresh request gets the new answer —
- * against the hand-made way, measured in the same run on the same config text:
+ * against the hand-made way on the same config text, run for run in turn:
  * write the file, `haproxy -c` / `nginx -t`, SIGUSR2 the master / `nginx -s reload`,
  * then the same polling. Each change moves the only server between two backends
  * that answer differently, so "serving" is what a client sees.
@@ -62,8 +62,10 @@ function l7(engine: L7Engine, port: number, backendPort: number): L7Settings {
   return r.config.l7;
 }
 
-/** The hand-made way: the admin's own files, binary check, signal. */
-async function reference(engine: L7Engine, dir: string, port: number, backends: number[], runs: number): Promise<number[]> {
+interface Way { change(i: number): Promise<void>; close(): Promise<void> }
+
+/** The hand-made way: the admin's own file, the binary's check, a signal. */
+async function byHand(engine: L7Engine, dir: string, port: number, backends: number[]): Promise<Way> {
   const paths = proxyPaths(dir);
   const p = engine === 'haproxy' ? paths.haproxy : paths.nginx;
   mkdirSync(p.dir, { recursive: true });
@@ -71,11 +73,9 @@ async function reference(engine: L7Engine, dir: string, port: number, backends: 
   writeFileSync(p.config, text(0));
   if (engine === 'haproxy') writeFileSync(paths.haproxy.stateFile, '1\n');
   const master: ChildProcess = spawn(engine, engine === 'haproxy' ? ['-W', '-db', '-f', p.config, '-p', p.pid] : ['-c', p.config], { stdio: 'ignore', detached: true });
-  try {
-    await until(port, 'x', performance.now());
-    const times: number[] = [];
-    for (let i = 1; i <= runs; i++) {
-      const t0 = performance.now();
+  await until(port, 'x', performance.now());
+  return {
+    change: async (i) => {
       writeFileSync(p.config, text(i));
       if (engine === 'haproxy') {
         await pExecFile('haproxy', ['-c', '-f', p.config]);
@@ -84,30 +84,36 @@ async function reference(engine: L7Engine, dir: string, port: number, backends: 
         await pExecFile('nginx', ['-q', '-t', '-c', p.config]);
         await pExecFile('nginx', ['-s', 'reload', '-c', p.config]);
       }
-      times.push(await until(port, i % 2 ? 'y' : 'x', t0));
-      await sleep(200);
-    }
-    return times;
-  } finally {
-    try { process.kill(-master.pid!, 'SIGKILL'); } catch { /* gone */ }
-  }
+    },
+    close: async () => { try { process.kill(-master.pid!, 'SIGKILL'); } catch { /* gone */ } },
+  };
 }
 
-async function viaLbd(engine: L7Engine, dir: string, port: number, backends: number[], runs: number): Promise<number[]> {
+async function viaLbd(engine: L7Engine, dir: string, port: number, backends: number[]): Promise<Way> {
   const sub = new ProxySubsystem({ log: createLogger({ level: 'silent' }), status: new StatusHub(), stateDir: dir }, { statusIntervalMs: 60_000 });
-  const times: number[] = [];
-  try {
-    await sub.apply(l7(engine, port, backends[0]!));
-    await until(port, 'x', performance.now());
-    for (let i = 1; i <= runs; i++) {
-      const t0 = performance.now();
+  await sub.apply(l7(engine, port, backends[0]!));
+  await until(port, 'x', performance.now());
+  return {
+    change: async (i) => {
       const r = (await sub.apply(l7(engine, port, backends[i % 2]!))).find((x) => x.engine === engine)!;
       if (!r.ok) throw new Error(r.error);
-      times.push(await until(port, i % 2 ? 'y' : 'x', t0));
+    },
+    close: () => sub.stop(),
+  };
+}
+
+/** Alternate the two ways run by run, so both see the same machine load. */
+async function measure(ways: { lbd: Way; ref: Way; lbdPort: number; refPort: number }, runs: number): Promise<{ lbd: number[]; ref: number[] }> {
+  const out = { lbd: [] as number[], ref: [] as number[] };
+  for (let i = 1; i <= runs; i++) {
+    for (const k of ['lbd', 'ref'] as const) {
+      const t0 = performance.now();
+      await ways[k].change(i);
+      out[k].push(await until(k === 'lbd' ? ways.lbdPort : ways.refPort, i % 2 ? 'y' : 'x', t0));
       await sleep(200);
     }
-    return times;
-  } finally { await sub.stop(); }
+  }
+  return out;
 }
 
 export async function run(opts: { quick: boolean; log: (msg: string) => void }): Promise<BenchResult[]> {
@@ -122,10 +128,13 @@ export async function run(opts: { quick: boolean; log: (msg: string) => void }):
   const results: BenchResult[] = [];
   try {
     for (const engine of ['haproxy', 'nginx'] as const) {
-      const lbd = await viaLbd(engine, join(root, `lbd-${engine}`), await freePort(), backends, runs);
-      const ref = await reference(engine, join(root, `ref-${engine}`), await freePort(), backends, runs);
-      const [l, r] = [median(lbd), median(ref)].map((x) => Math.round(x * 10) / 10) as [number, number];
-      opts.log(`${engine}: lbd ${lbd.map(Math.round).join(' ')} ms; by hand ${ref.map(Math.round).join(' ')} ms`);
+      const [lbdPort, refPort] = [await freePort(), await freePort()];
+      const lbdWay = await viaLbd(engine, join(root, `lbd-${engine}`), lbdPort, backends);
+      const refWay = await byHand(engine, join(root, `ref-${engine}`), refPort, backends);
+      let times;
+      try { times = await measure({ lbd: lbdWay, ref: refWay, lbdPort, refPort }, runs); } finally { await lbdWay.close(); await refWay.close(); }
+      const [l, r] = [median(times.lbd), median(times.ref)].map((x) => Math.round(x * 10) / 10) as [number, number];
+      opts.log(`${engine}: lbd ${times.lbd.map(Math.round).join(' ')} ms; by hand ${times.ref.map(Math.round).join(' ')} ms`);
       results.push({
         name: `l7 config change → new config serving (${engine})`, unit: 'ms', lbd: l, ref: r, ratio: ratio(l, r), runs,
         note: engine === 'haproxy' ? 'ref: write cfg, haproxy -c, SIGUSR2 to the master-worker' : 'ref: write conf, nginx -t, nginx -s reload',

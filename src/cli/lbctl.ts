@@ -2,12 +2,14 @@
 /** lbctl: the appliance's command-line tool. Each verb lives in its own module. */
 import { runCheck } from './check.js';
 import { runImport } from './import.js';
+import { runRender } from './render.js';
 
 interface Verb { summary: string; run: (args: string[]) => number | Promise<number> }
 
 const verbs: Record<string, Verb> = {
   check: { summary: 'check FILE                          validate an appliance YAML or a keepalived.conf', run: runCheck },
   import: { summary: 'import keepalived FILE [-o OUT]     convert a keepalived.conf to appliance YAML', run: runImport },
+  render: { summary: 'render FILE [--out DIR]             the haproxy.cfg / nginx.conf lbd would run for FILE', run: runRender },
 };
 
 function usage(): string {

@@ -209,9 +209,101 @@ export interface VirtualServer {
   real_servers: RealServer[];
 }
 
-export interface L7Server { name: string; address: string; port: number; weight: number; backup: boolean; maxconn?: number }
-export interface L7Backend { name: string; balance: 'roundrobin' | 'leastconn' | 'source' | 'first' | 'random'; servers: L7Server[] }
-export interface L7Frontend { name: string; engine: 'haproxy' | 'nginx'; bind: string[]; mode: 'http' | 'tcp'; default_backend: string }
+export type L7Mode = 'http' | 'tcp';
+export type L7Engine = 'haproxy' | 'nginx';
+/** Inclusive status ranges, e.g. [[200, 399]]. */
+export type StatusRanges = [number, number][];
+
+export interface L7Server {
+  name: string;
+  address: string;
+  port: number;
+  weight: number;
+  backup: boolean;
+  maxconn?: number;
+  /** Nginx passive health (server value, else the backend's). */
+  max_fails: number;
+  fail_timeout: number;
+}
+
+export interface L7Check {
+  type: 'tcp' | 'http';
+  path: string;
+  host?: string;
+  status: StatusRanges;
+  ssl: boolean;
+  port?: number;
+  inter: number;
+  rise: number;
+  fall: number;
+}
+
+export interface L7Stick { type: 'source' | 'cookie' | 'ssl_session_id'; cookie: string; expire: number; size: number }
+
+export interface L7Backend {
+  name: string;
+  /** The mode of the frontends that use it (http when none does). */
+  mode: L7Mode;
+  /** The engines whose frontends use it: it is rendered into each. */
+  engines: L7Engine[];
+  balance: 'roundrobin' | 'leastconn' | 'source' | 'first' | 'random';
+  check?: L7Check;
+  stick?: L7Stick;
+  servers: L7Server[];
+}
+
+export interface L7Rule {
+  /** Lower-case host names; "*.example.com" matches any subdomain. Empty: any host. */
+  host: string[];
+  path_prefix?: string;
+  backend: string;
+}
+
+export interface L7Probe {
+  path: string;
+  host?: string;
+  status: StatusRanges;
+  tls: boolean;
+  interval: number;
+  timeout: number;
+  rise: number;
+  fall: number;
+}
+
+export interface L7Frontend {
+  name: string;
+  engine: L7Engine;
+  bind: string[];
+  mode: L7Mode;
+  tls?: { certificate: string; key?: string };
+  default_backend: string;
+  rules: L7Rule[];
+  maxconn?: number;
+  forwardfor: boolean;
+  probe: L7Probe;
+}
+
+/** Seconds. */
+export interface L7Timeouts {
+  connect: number;
+  client: number;
+  server: number;
+  http_request: number;
+  http_keep_alive: number;
+  queue: number;
+  tunnel: number;
+  check?: number;
+  hard_stop_after?: number;
+}
+
+export interface L7Stats { listen: string; uri: string; refresh: number; user?: string; password?: string }
+
+export interface L7Settings {
+  frontends: L7Frontend[];
+  backends: L7Backend[];
+  timeouts: L7Timeouts;
+  stats?: L7Stats;
+}
 
 export interface Config {
   global: GlobalSettings;
@@ -219,5 +311,5 @@ export interface Config {
   vrrp_instances: VrrpInstance[];
   vrrp_sync_groups: SyncGroup[];
   virtual_servers: VirtualServer[];
-  l7: { frontends: L7Frontend[]; backends: L7Backend[] };
+  l7: L7Settings;
 }

@@ -4,12 +4,12 @@
  * by semantic.ts, which runs on the result, so nothing here throws.
  * Defaults are keepalived's unless noted.
  */
-import type { RawCheck, RawConfig, RawRealServer, RawVip, RawVirtualServer } from './schema.js';
+import type { RawCheck, RawConfig, RawL7, RawRealServer, RawVip, RawVirtualServer } from './schema.js';
 import type {
-  Check, Config, GarpSettings, GlobalSettings, HttpUrl, LbKind, MarkRule, Notify, RealServer, SyncGroup,
-  Vip, VirtualServer, VrrpInstance, VrrpScript, VsEndpoint,
+  Check, Config, GarpSettings, GlobalSettings, HttpUrl, L7Backend, L7Engine, L7Frontend, L7Mode, L7Settings, LbKind, MarkRule,
+  Notify, RealServer, SyncGroup, Vip, VirtualServer, VrrpInstance, VrrpScript, VsEndpoint,
 } from './model.js';
-import { bytesToIp, ipFamily, ipToBytes, parsePrefix, type Family } from '../util/ip.js';
+import { bytesToIp, canonicalIp, ipFamily, ipToBytes, parsePrefix, type Family } from '../util/ip.js';
 
 export const DEFAULTS = {
   priority: 100,
@@ -217,6 +217,77 @@ function resolveVirtualServer(vs: RawVirtualServer, raw: RawConfig): VirtualServ
   };
 }
 
+/** HAProxy's defaults where it has one; the timeouts are those of Debian's stock haproxy.cfg. */
+const L7_DEFAULTS = {
+  timeouts: { connect: 5, client: 50, server: 50, http_request: 10, http_keep_alive: 10, queue: 30, tunnel: 3600 },
+  check: { path: '/', status: [[200, 399]] as [number, number][], inter: 2, rise: 2, fall: 3 },
+  stick: { cookie: 'SERVERID', expire: 1800, size: 100000 },
+  probe: { path: '/', status: [[200, 499]] as [number, number][], interval: 2, timeout: 2, rise: 2, fall: 2 },
+  max_fails: 1,
+  fail_timeout: 10,
+} as const;
+
+function resolveL7(raw: RawL7 | undefined): L7Settings {
+  const rawFrontends = Object.entries(raw?.frontends ?? {});
+  const frontends: L7Frontend[] = rawFrontends.map(([name, f]) => {
+    const mode: L7Mode = f.mode ?? 'http';
+    const p = f.probe ?? {};
+    return {
+      name, engine: f.engine, bind: f.bind, mode,
+      tls: f.tls && { certificate: f.tls.certificate, key: f.tls.key },
+      default_backend: f.default_backend,
+      rules: (f.rules ?? []).map((r) => ({
+        host: (r.host === undefined ? [] : typeof r.host === 'string' ? [r.host] : r.host).map((h) => h.toLowerCase()),
+        path_prefix: r.path_prefix, backend: r.backend,
+      })),
+      maxconn: f.maxconn,
+      forwardfor: mode === 'http' && (f.forwardfor ?? true),
+      probe: {
+        path: p.path ?? L7_DEFAULTS.probe.path, host: p.host,
+        status: p.status === undefined ? L7_DEFAULTS.probe.status.map((r) => [...r] as [number, number]) : parseStatusCodes(p.status),
+        tls: p.tls ?? false,
+        interval: p.interval ?? L7_DEFAULTS.probe.interval, timeout: p.timeout ?? L7_DEFAULTS.probe.timeout,
+        rise: p.rise ?? L7_DEFAULTS.probe.rise, fall: p.fall ?? L7_DEFAULTS.probe.fall,
+      },
+    };
+  });
+  const users = (backend: string) => frontends.filter((f) => f.default_backend === backend || f.rules.some((r) => r.backend === backend));
+  const backends: L7Backend[] = Object.entries(raw?.backends ?? {}).map(([name, b]) => {
+    const fes = users(name);
+    const c = b.check;
+    return {
+      name, mode: fes[0]?.mode ?? 'http',
+      engines: (['haproxy', 'nginx'] as L7Engine[]).filter((e) => fes.some((f) => f.engine === e)),
+      balance: b.balance ?? 'roundrobin',
+      check: c && {
+        type: c.type, path: c.path ?? L7_DEFAULTS.check.path, host: c.host,
+        status: c.status === undefined ? L7_DEFAULTS.check.status.map((r) => [...r] as [number, number]) : parseStatusCodes(c.status),
+        ssl: c.ssl ?? false, port: c.port,
+        inter: c.inter ?? L7_DEFAULTS.check.inter, rise: c.rise ?? L7_DEFAULTS.check.rise, fall: c.fall ?? L7_DEFAULTS.check.fall,
+      },
+      stick: b.stick && {
+        type: b.stick.type, cookie: b.stick.cookie ?? L7_DEFAULTS.stick.cookie,
+        expire: b.stick.expire ?? L7_DEFAULTS.stick.expire, size: b.stick.size ?? L7_DEFAULTS.stick.size,
+      },
+      servers: b.servers.map((s) => ({
+        name: s.name, address: ipFamily(s.address) ? canonicalIp(s.address) : s.address.toLowerCase(), port: s.port,
+        weight: s.weight ?? 1, backup: s.backup ?? false, maxconn: s.maxconn,
+        max_fails: s.max_fails ?? b.max_fails ?? L7_DEFAULTS.max_fails,
+        fail_timeout: s.fail_timeout ?? b.fail_timeout ?? L7_DEFAULTS.fail_timeout,
+      })),
+    };
+  });
+  const t = raw?.timeouts ?? {};
+  return {
+    frontends, backends,
+    timeouts: { ...L7_DEFAULTS.timeouts, ...t },
+    stats: raw?.stats && {
+      listen: raw.stats.listen, uri: raw.stats.uri ?? '/', refresh: raw.stats.refresh ?? 10,
+      user: raw.stats.user, password: raw.stats.password,
+    },
+  };
+}
+
 export function resolveConfig(raw: RawConfig): Config {
   const global = resolveGlobal(raw.global);
   const vrrp_scripts: VrrpScript[] = Object.entries(raw.vrrp_scripts ?? {}).map(([name, s]) => ({
@@ -268,12 +339,6 @@ export function resolveConfig(raw: RawConfig): Config {
   return {
     global, vrrp_scripts, vrrp_instances, vrrp_sync_groups,
     virtual_servers: (raw.virtual_servers ?? []).map((vs) => resolveVirtualServer(vs, raw)),
-    l7: {
-      frontends: Object.entries(raw.l7?.frontends ?? {}).map(([name, f]) => ({ name, engine: f.engine, bind: f.bind, mode: f.mode ?? 'http', default_backend: f.default_backend })),
-      backends: Object.entries(raw.l7?.backends ?? {}).map(([name, b]) => ({
-        name, balance: b.balance ?? 'roundrobin',
-        servers: b.servers.map((s) => ({ name: s.name, address: s.address, port: s.port, weight: s.weight ?? 1, backup: s.backup ?? false, maxconn: s.maxconn })),
-      })),
-    },
+    l7: resolveL7(raw.l7),
   };
 }

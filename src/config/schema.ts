@@ -31,6 +31,7 @@ const NamePattern = '^[A-Za-z0-9_][A-Za-z0-9_.:-]{0,63}$';
 const Enum = <T extends string>(values: readonly T[], description?: string) =>
   Type.Union(values.map((v) => Type.Literal(v)), description ? { description } : {}) as unknown as TUnion<TLiteral<T>[]>;
 const NamedMap = <T extends TSchema>(value: T, description: string) =>
+  // A key that fails the pattern must be an error, not an unchecked extra property.
   Type.Record(Type.String({ pattern: NamePattern }), value, { description, additionalProperties: false });
 
 // ---------------------------------------------------------------- global
@@ -291,33 +292,123 @@ export const VirtualServerGroupSchema = Type.Array(
   { minItems: 1, maxItems: 1024 },
 );
 
-// ---------------------------------------------------------------- layer 7 (completed by the L7 subsystem)
+// ---------------------------------------------------------------- layer 7 (HAProxy / Nginx)
+// Every string here ends up in a generated haproxy.cfg or nginx.conf, so each
+// pattern admits only characters that cannot end a word, open a quote, block,
+// comment or variable in either syntax. The renderer checks again (src/proxy/syntax.ts).
+
+/** Names used as proxy, upstream and server names: no ":" (Nginx would read a port). */
+const L7NamePattern = '^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$';
+const L7Name = (description?: string) => Type.String({ pattern: L7NamePattern, ...(description ? { description } : {}) });
+const FilePath = (description: string) =>
+  Type.String({ pattern: '^/[A-Za-z0-9._+@/-]{1,4095}$', description: `${description}; absolute path of letters, digits and . _ + @ / -` });
+/** URL path characters of RFC 3986 minus those with a meaning in proxy configs. */
+const UrlPath = (description: string, query = false) =>
+  Type.String({ pattern: query ? "^/[A-Za-z0-9._~%!*+,=:@/?&-]*$" : "^/[A-Za-z0-9._~%!*+,=:@/-]*$", maxLength: 1024, description });
+const HostPattern = Type.String({
+  pattern: '^(\\*\\.)?[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$',
+  maxLength: 253, description: 'host name, or *.domain for any subdomain',
+});
+const Seconds = (minimum: number, maximum: number, description: string) => Num(minimum, maximum, `seconds; ${description}`);
 
 export const L7ServerSchema = Obj({
-  name: Type.String({ pattern: '^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$' }),
-  address: Type.String({ format: 'host' }),
+  name: L7Name('server name in the proxy config, its stats and runtime operations'),
+  address: Type.String({ format: 'host', description: 'IP address, or a host name resolved when the proxy (re)loads' }),
   port: Int(1, 65535),
-  weight: Opt(Int(0, 256)),
-  backup: Opt(Type.Boolean()),
-  maxconn: Opt(Int(1, 1000000)),
+  weight: Opt(Int(0, 256, 'share of new connections (default 1); 0 takes none (Nginx: down)')),
+  backup: Opt(Type.Boolean({ description: 'used only while every other server is down' })),
+  maxconn: Opt(Int(1, 1000000, 'concurrent connections to this server (Nginx max_conns)')),
+  max_fails: Opt(Int(0, 1000, 'Nginx: failures within fail_timeout that take the server out (default: the backend\'s)')),
+  fail_timeout: Opt(Int(1, 86400, 'Nginx: seconds of failure window and time out (default: the backend\'s)')),
+});
+
+export const L7CheckSchema = Obj({
+  type: Enum(['tcp', 'http'] as const, 'tcp: connect; http: GET path and expect a status'),
+  path: Opt(UrlPath('http: path to GET (default /)', true)),
+  host: Opt(Type.String({ format: 'host', description: 'http: Host header (sent with HTTP/1.1; HTTP/1.0 without)' })),
+  status: Opt(StatusCodeSchema),
+  ssl: Opt(Type.Boolean({ description: 'check over TLS (check-ssl; the certificate is not verified)' })),
+  port: Opt(Int(1, 65535, 'check this port instead of the server\'s')),
+  inter: Opt(Seconds(0.1, 3600, 'between checks (default 2)')),
+  rise: Opt(Int(1, 100, 'successes to mark a server up (default 2)')),
+  fall: Opt(Int(1, 100, 'failures to mark a server down (default 3)')),
+}, 'active health check, run by HAProxy (Nginx open source has passive checks only: max_fails/fail_timeout)');
+
+export const L7StickSchema = Obj({
+  type: Enum(['source', 'cookie', 'ssl_session_id'] as const,
+    'source: client address; cookie: inserted cookie (http); ssl_session_id: TLS session id of TLS pass-through (tcp)'),
+  cookie: Opt(Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$', description: 'cookie name (default SERVERID)' })),
+  expire: Opt(Seconds(1, 2592000, 'an idle entry is forgotten after this (default 1800)')),
+  size: Opt(Int(1, 100000000, 'table entries (default 100000)')),
 });
 
 export const L7BackendSchema = Obj({
   balance: Opt(Enum(['roundrobin', 'leastconn', 'source', 'first', 'random'] as const)),
+  check: Opt(L7CheckSchema),
+  stick: Opt(L7StickSchema),
+  max_fails: Opt(Int(0, 1000, 'Nginx: failures within fail_timeout that take a server out (default 1; 0 = never)')),
+  fail_timeout: Opt(Int(1, 86400, 'Nginx: seconds of failure window and time out (default 10)')),
   servers: Type.Array(L7ServerSchema, { minItems: 1, maxItems: 4096 }),
 });
 
+export const L7RuleSchema = Obj({
+  host: Opt(Type.Union([HostPattern, Type.Array(HostPattern, { minItems: 1, maxItems: 64 })])),
+  path_prefix: Opt(UrlPath('requests whose path starts with this')),
+  backend: L7Name('backend for matching requests'),
+}, 'host/path routing rule; the first matching rule wins');
+
+export const L7ProbeSchema = Obj({
+  path: Opt(UrlPath('http: path to GET through the frontend (default /)', true)),
+  host: Opt(Type.String({ format: 'host', description: 'http: Host header of the probe (default: none, so the default backend answers)' })),
+  status: Opt(StatusCodeSchema),
+  tls: Opt(Type.Boolean({ description: 'tcp: a TLS handshake must complete through the frontend (TLS pass-through)' })),
+  interval: Opt(Seconds(0.1, 3600, 'between probes (default 2)')),
+  timeout: Opt(Seconds(0.1, 3600, 'per probe (default 2)')),
+  rise: Opt(Int(1, 100, 'successes to report healthy (default 2)')),
+  fall: Opt(Int(1, 100, 'failures to report unhealthy (default 2)')),
+}, 'how lbd checks that the frontend serves (its health for VRRP tracking)');
+
 export const L7FrontendSchema = Obj({
-  engine: Type.Union([Type.Literal('haproxy'), Type.Literal('nginx')]),
-  bind: Type.Array(Type.String({ format: 'endpoint' }), { minItems: 1, maxItems: 64 }),
-  mode: Opt(Type.Union([Type.Literal('http'), Type.Literal('tcp')])),
-  default_backend: Type.String({ pattern: NamePattern }),
+  engine: Enum(['haproxy', 'nginx'] as const),
+  bind: Type.Array(Type.String({ format: 'endpoint' }), { minItems: 1, maxItems: 64, description: 'ADDRESS:PORT, [IPV6]:PORT or *:PORT' }),
+  mode: Opt(Enum(['http', 'tcp'] as const)),
+  tls: Opt(Obj({
+    certificate: FilePath('PEM certificate (chain); HAProxy also reads the key from it or from CERTIFICATE.key'),
+    key: Opt(FilePath('PEM private key, when not in the certificate file')),
+  }, 'terminate TLS on every bind of this frontend')),
+  default_backend: L7Name(),
+  rules: Opt(Type.Array(L7RuleSchema, { maxItems: 256 })),
+  maxconn: Opt(Int(1, 10000000)),
+  forwardfor: Opt(Type.Boolean({ description: 'http: add X-Forwarded-For (default true)' })),
+  probe: Opt(L7ProbeSchema),
 });
 
-export const L7Schema = Obj({
-  frontends: Opt(NamedMap(L7FrontendSchema, 'listeners')),
-  backends: Opt(NamedMap(L7BackendSchema, 'server pools')),
+export const L7TimeoutsSchema = Obj({
+  connect: Opt(Seconds(0.001, 3600, 'to connect to a server (default 5)')),
+  client: Opt(Seconds(0.001, 86400, 'client inactivity (default 50)')),
+  server: Opt(Seconds(0.001, 86400, 'server inactivity (default 50)')),
+  http_request: Opt(Seconds(0.001, 3600, 'to receive a complete request header (default 10)')),
+  http_keep_alive: Opt(Seconds(0.001, 3600, 'idle keep-alive connection (default 10)')),
+  queue: Opt(Seconds(0.001, 3600, 'waiting for a server slot (HAProxy; default 30)')),
+  tunnel: Opt(Seconds(0.001, 604800, 'established tunnels: tcp mode, WebSocket (default 3600)')),
+  check: Opt(Seconds(0.001, 3600, 'for a health check to answer (default: inter)')),
+  hard_stop_after: Opt(Seconds(1, 604800, 'after a reload, old processes close remaining connections after this (default: never)')),
 });
+
+export const L7StatsSchema = Obj({
+  listen: Type.String({ format: 'endpoint', description: 'ADDRESS:PORT of HAProxy\'s statistics page' }),
+  uri: Opt(UrlPath('page path (default /)')),
+  refresh: Opt(Int(1, 3600, 'seconds between page refreshes (default 10)')),
+  user: Opt(Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$' })),
+  password: Opt(Type.String({ pattern: "^[^'\\x00-\\x1f\\x7f]{1,128}$", description: 'secret: never logged; no single quote' })),
+}, 'HAProxy statistics page (read-only)');
+
+export const L7Schema = Obj({
+  timeouts: Opt(L7TimeoutsSchema),
+  stats: Opt(L7StatsSchema),
+  frontends: Opt(NamedMap(L7FrontendSchema, 'listeners, by name')),
+  backends: Opt(NamedMap(L7BackendSchema, 'server pools, by name')),
+}, 'HAProxy / Nginx reverse proxies run by lbd');
 
 // ---------------------------------------------------------------- the whole appliance
 

@@ -6,7 +6,7 @@
 import type { RawConfig } from './schema.js';
 import type { Config } from './model.js';
 import type { ConfigPath, Diagnostic } from './diagnostics.js';
-import { ipFamily, isLinkLocal6, isLoopbackEndpoint } from '../util/ip.js';
+import { ipFamily, isLinkLocal6, isLoopbackEndpoint, parseEndpoint } from '../util/ip.js';
 import { endpointKey } from './resolve.js';
 import { suggest } from './validate.js';
 
@@ -226,26 +226,7 @@ export function checkSemantics(raw: RawConfig, cfg: Config): Diagnostic[] {
   });
 
   // ---- layer 7
-  const backends = Object.keys(raw.l7?.backends ?? {});
-  for (const f of cfg.l7.frontends) {
-    if (!backends.includes(f.default_backend)) {
-      const s = suggest(f.default_backend, backends);
-      err(['l7', 'frontends', f.name, 'default_backend'], `backend "${f.default_backend}" is not defined in l7.backends${s ? ` (did you mean "${s}"?)` : ''}`);
-    }
-  }
-  for (const b of cfg.l7.backends) {
-    const names = new Set<string>();
-    b.servers.forEach((s, i) => {
-      if (names.has(s.name)) err(['l7', 'backends', b.name, 'servers', i, 'name'], `server name "${s.name}" is used twice in this backend`);
-      names.add(s.name);
-    });
-  }
-  const binds = new Map<string, string>();
-  for (const f of cfg.l7.frontends) f.bind.forEach((b, i) => {
-    const other = binds.get(b);
-    if (other) err(['l7', 'frontends', f.name, 'bind', i], `${b} is already bound by frontend ${other}`);
-    binds.set(b, f.name);
-  });
+  checkL7(raw, cfg, err, warn);
 
   // ---- web admin
   const admin = cfg.global.admin;
@@ -255,4 +236,105 @@ export function checkSemantics(raw: RawConfig, cfg: Config): Diagnostic[] {
     err(['global', 'admin', admin.tls_certificate ? 'tls_key' : 'tls_certificate'], 'tls_certificate and tls_key go together');
 
   return out;
+}
+
+type Report = (path: ConfigPath, message: string) => void;
+
+/** Proxy names lbd uses for itself (the stats listener, Nginx route variables). */
+const L7_RESERVED = /^lbd_/i;
+
+function checkL7(raw: RawConfig, cfg: Config, err: Report, warn: Report): void {
+  const backendNames = cfg.l7.backends.map((b) => b.name);
+  const fePath = (f: string): ConfigPath => ['l7', 'frontends', f];
+  const bePath = (b: string): ConfigPath => ['l7', 'backends', b];
+  const needBackend = (path: ConfigPath, name: string) => {
+    if (backendNames.includes(name)) return;
+    const s = suggest(name, backendNames);
+    err(path, `backend "${name}" is not defined in l7.backends${s ? ` (did you mean "${s}"?)` : ''}`);
+  };
+  const checkName = (path: ConfigPath, name: string, what: string) => {
+    if (name.includes(':')) err(path, `${what} name "${name}" must not contain ":" (Nginx would read it as a port)`);
+    if (L7_RESERVED.test(name)) err(path, `${what} name "${name}" is reserved: names starting with "lbd_" are lbd's own`);
+  };
+
+  for (const f of cfg.l7.frontends) {
+    const base = fePath(f.name);
+    checkName(base, f.name, 'frontend');
+    needBackend([...base, 'default_backend'], f.default_backend);
+    f.rules.forEach((r, i) => {
+      const p: ConfigPath = [...base, 'rules', i];
+      needBackend([...p, 'backend'], r.backend);
+      if (r.host.length === 0 && r.path_prefix === undefined) err(p, 'a rule needs host or path_prefix (or both)');
+      if (f.mode === 'tcp') err(p, 'host/path rules need mode: http (a tcp frontend does not read requests)');
+    });
+    f.bind.forEach((b, i) => {
+      const ep = parseEndpoint(b);
+      if (ep && ep.host !== '*' && !ipFamily(ep.host)) err([...base, 'bind', i], `bind to an address or *, not the host name "${ep.host}"`);
+    });
+    const rf = raw.l7!.frontends![f.name]!;
+    if (f.mode === 'tcp' && rf.forwardfor !== undefined) err([...base, 'forwardfor'], 'X-Forwarded-For needs mode: http');
+    if (f.mode === 'tcp' && rf.probe && (rf.probe.path !== undefined || rf.probe.host !== undefined || rf.probe.status !== undefined))
+      err([...base, 'probe'], 'path, host and status probe an HTTP frontend; a tcp frontend is probed by connecting (tls: true for a TLS handshake)');
+    if (f.mode === 'http' && rf.probe?.tls !== undefined) err([...base, 'probe', 'tls'], 'tls applies to tcp frontends; an http frontend is probed with a request');
+    if (f.engine === 'haproxy' && f.tls?.key !== undefined && f.tls.key !== `${f.tls.certificate}.key`)
+      err([...base, 'tls', 'key'], `HAProxy reads the key from the certificate file or from "${f.tls.certificate}.key"; put it there or into the certificate file`);
+    f.probe.status.forEach(([a, b]) => { if (a > b) err([...base, 'probe', 'status'], `range ${a}-${b} is empty`); });
+    if (f.engine === 'nginx' && f.maxconn !== undefined) warn([...base, 'maxconn'], 'ignored by Nginx (HAProxy only); limit servers with their maxconn instead');
+  }
+
+  // Listening sockets: one owner per address:port, and a wildcard owns the whole port.
+  const binds: { ep: { host: string; port: number }; owner: string; path: ConfigPath }[] = [];
+  for (const f of cfg.l7.frontends) f.bind.forEach((b, i) => { const ep = parseEndpoint(b); if (ep) binds.push({ ep, owner: `frontend ${f.name}`, path: [...fePath(f.name), 'bind', i] }); });
+  const st = cfg.l7.stats && parseEndpoint(cfg.l7.stats.listen);
+  if (st) binds.push({ ep: st, owner: 'the stats page', path: ['l7', 'stats', 'listen'] });
+  const wild = (h: string) => h === '*' || h === '0.0.0.0' || h === '::';
+  binds.forEach((b, i) => {
+    const other = binds.slice(0, i).find((o) => o.ep.port === b.ep.port && (o.ep.host === b.ep.host || wild(o.ep.host) || wild(b.ep.host)));
+    if (other) err(b.path, `${b.ep.host.includes(':') ? `[${b.ep.host}]` : b.ep.host}:${b.ep.port} is already bound by ${other.owner}`);
+  });
+  if (cfg.l7.stats && !cfg.l7.frontends.some((f) => f.engine === 'haproxy'))
+    warn(['l7', 'stats'], 'the stats page is served by HAProxy, and no frontend uses the haproxy engine');
+  if (cfg.l7.stats && (cfg.l7.stats.user === undefined) !== (cfg.l7.stats.password === undefined))
+    err(['l7', 'stats', cfg.l7.stats.user === undefined ? 'password' : 'user'], 'user and password go together');
+
+  for (const b of cfg.l7.backends) {
+    const base = bePath(b.name);
+    checkName(base, b.name, 'backend');
+    const users = cfg.l7.frontends.filter((f) => f.default_backend === b.name || f.rules.some((r) => r.backend === b.name));
+    if (users.length === 0) warn(base, 'no frontend uses this backend, so it is not rendered');
+    const modes = [...new Set(users.map((f) => f.mode))];
+    if (modes.length > 1) err(base, `used by http and tcp frontends (${users.map((f) => `${f.name}: ${f.mode}`).join(', ')}); a backend has one mode`);
+
+    const names = new Set<string>();
+    b.servers.forEach((s, i) => {
+      if (names.has(s.name)) err([...base, 'servers', i, 'name'], `server name "${s.name}" is used twice in this backend`);
+      names.add(s.name);
+    });
+    if (b.servers.every((s) => s.backup)) warn([...base, 'servers'], 'every server is a backup: there is no primary server');
+    if (b.balance === 'first' && b.servers.some((s) => s.maxconn === undefined))
+      warn([...base, 'balance'], 'balance first fills each server up to its maxconn before the next; set maxconn on the servers');
+
+    const rc = raw.l7!.backends![b.name]!.check;
+    if (b.check) {
+      if (b.check.type === 'tcp')
+        for (const k of ['path', 'host', 'status'] as const) if (rc?.[k] !== undefined) err([...base, 'check', k], `${k} applies to http checks`);
+      b.check.status.forEach(([x, y]) => { if (x > y) err([...base, 'check', 'status'], `range ${x}-${y} is empty`); });
+    }
+    if (b.stick?.type === 'cookie' && b.mode !== 'http') err([...base, 'stick', 'type'], 'cookie stickiness needs mode: http');
+    if (b.stick?.type === 'ssl_session_id') {
+      if (b.mode !== 'tcp') err([...base, 'stick', 'type'], 'ssl_session_id stickiness reads TLS hellos in mode: tcp (TLS pass-through)');
+      const terminating = users.filter((f) => f.tls);
+      if (terminating.length) err([...base, 'stick', 'type'], `ssl_session_id stickiness needs TLS passed through, but frontend ${terminating[0]!.name} terminates TLS`);
+    }
+    if (b.stick?.type !== 'cookie' && raw.l7!.backends![b.name]!.stick?.cookie !== undefined) err([...base, 'stick', 'cookie'], 'cookie applies to type: cookie');
+
+    if (b.engines.includes('nginx')) {
+      const why = 'not available in Nginx open source';
+      if (b.balance === 'first') err([...base, 'balance'], `balance first is ${why}; use roundrobin, leastconn, source or random`);
+      if (b.stick && b.stick.type !== 'source') err([...base, 'stick', 'type'], `${b.stick.type} stickiness is ${why} (source is: ip_hash/hash)`);
+      const hashed = b.balance === 'source' || b.balance === 'random' || b.stick?.type === 'source';
+      if (hashed) b.servers.forEach((s, i) => { if (s.backup) err([...base, 'servers', i, 'backup'], 'Nginx cannot combine backup servers with source or random balancing'); });
+      if (b.check) warn([...base, 'check'], 'Nginx frontends use this backend: Nginx open source does no active checks; it takes a server out after max_fails failed requests within fail_timeout');
+    }
+  }
 }

@@ -1,4 +1,5 @@
 import { test } from 'node:test';
+import type { HealthStatus, RealServerStatus } from '../../src/health/status.js';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
@@ -25,7 +26,19 @@ test('GET /api/v1/status shows every configured object, then what the subsystems
     [['198.18.0.11:80', 'unknown', 3, null], ['198.18.0.12:80', 'unknown', 1, null]]);
 
   h.daemon.status.publish('vrrp', { maintenance: false, instances: [{ name: 'VI_WEB', state: 'MASTER', priority: 150, master: '198.18.0.2', adverts_sent: 10, adverts_received: 2, transitions: 1, dropped: { auth: 3 }, last_transition: { time: '2026-01-01T00:00:00Z', from: 'BACKUP', to: 'MASTER', reason: 'master down' } }] });
-  h.daemon.status.publish('health', { virtual_servers: [{ name: 'web', quorum: true, real_servers: [{ key: '198.18.0.11:80', state: 'up', last_check: { time: '2026-01-01T00:00:01Z', ok: true, latency_ms: 1.5 } }, { key: '198.18.0.12:80', state: 'down', admin: 'drain', last_check: { time: '2026-01-01T00:00:01Z', ok: false, message: 'connection refused' } }] }] });
+  const rs = (key: string, up: boolean, extra: Partial<RealServerStatus>): RealServerStatus => ({
+    key, address: key.split(':')[0]!, port: 80, state: up ? 'up' : 'down', since: '2026-01-01T00:00:00Z', reason: up ? 'HTTP status 200 on /' : 'connection refused',
+    in_pool: up, weight: up ? 3 : null, configured_weight: 3, inhibit_on_failure: false, drain: false, disabled: false, weight_override: null,
+    checks: [{ type: 'HTTP_GET', target: key, up, retries_used: 0, consecutive_failures: up ? 0 : 2, delay_loop: 5,
+      last: { ok: up, message: up ? 'HTTP status 200 on /' : 'connection refused', latency_ms: up ? 1.5 : 0.2, at: '2026-01-01T00:00:01Z' } }],
+    ...extra,
+  });
+  const health: HealthStatus = {
+    virtual_servers: [{ name: 'web', quorum: { up: true, live_weight: 3, quorum: 1, hysteresis: 0 }, sorry_server: null,
+      real_servers: [rs('198.18.0.11:80', true, {}), rs('198.18.0.12:80', false, { drain: true })] }],
+    scheduler: { in_flight: 0, scripts_running: 0, queued: 0, limits: { sockets: 2048, processes: 32 }, max_lag_ms: 0 }, updated_at: '2026-01-01T00:00:01Z',
+  };
+  h.daemon.status.publish('health', health);
   h.daemon.status.publish('lvs', { services: [{ name: 'web', stats: { conns: 100, inbytes: 5000, cps: 4 }, destinations: [{ address: '198.18.0.11', port: 80, weight: 3, active_conns: 7, inactive_conns: 2, stats: { cps: 4, conns: 90 } }] }] });
   const v = json<any>(await h.built.app.inject({ url: '/api/v1/status', headers: auth }));
   assert.deepEqual(v.reported, { vrrp: true, lvs: true, health: true, l7: false });

@@ -6,6 +6,7 @@
  */
 import type { VirtualServer } from '../../config/model.js';
 import type { Counters, Rates, RealServerView, VirtualServerView } from './schemas.js';
+import type { HealthStatus, RealServerStatus } from '../../health/status.js';
 
 export interface IpvsStats {
   conns?: number; inpkts?: number; outpkts?: number; inbytes?: number; outbytes?: number;
@@ -17,18 +18,15 @@ export interface LvsSection { services?: LvsServiceStatus[] }
 export interface LvsServiceStatus { name: string; stats?: IpvsStats; destinations?: LvsDestStatus[] }
 export interface LvsDestStatus { address: string; port: number; weight?: number; active_conns?: number; inactive_conns?: number; stats?: IpvsStats }
 
-/** What the 'health' section is read as. */
-export interface HealthSection { virtual_servers?: HealthServiceStatus[] }
-export interface HealthServiceStatus { name: string; quorum?: boolean; real_servers?: HealthServerStatus[] }
-export interface HealthServerStatus {
-  /** ADDRESS:PORT as in the config model (RealServer.key). */
-  key: string;
-  state?: 'up' | 'down';
-  admin?: 'enabled' | 'drain' | 'disabled';
-  weight?: number;
-  since?: string;
-  last_check?: { time: string; ok: boolean; latency_ms?: number; message?: string };
+/** The check result to show for a server: the newest one, with the reason that decided its state. */
+function lastCheck(r: RealServerStatus): RealServerView['last_check'] {
+  const lasts = r.checks.map((c) => c.last).filter((l): l is NonNullable<typeof l> => !!l);
+  if (!lasts.length) return null;
+  const newest = lasts.reduce((x, y) => (y.at > x.at ? y : x));
+  return { time: newest.at, ok: r.state === 'up', latency_ms: newest.latency_ms, message: r.reason || newest.message };
 }
+
+const adminState = (r: RealServerStatus): 'enabled' | 'drain' | 'disabled' => (r.disabled ? 'disabled' : r.drain ? 'drain' : 'enabled');
 
 const destKey = (address: string, port: number) => (address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`);
 const num = (x: number | undefined) => x ?? 0;
@@ -55,7 +53,7 @@ function endpointText(vs: VirtualServer): string[] {
   return vs.endpoints.map((e) => (e.kind === 'fwmark' ? `fwmark ${e.fwmark}${e.family === 6 ? ' (IPv6)' : ''}` : `${destKey(e.address, e.port)}/${e.protocol}`));
 }
 
-export function servicesView(configured: VirtualServer[], lvs: LvsSection | undefined, health: HealthSection | undefined): VirtualServerView[] {
+export function servicesView(configured: VirtualServer[], lvs: LvsSection | undefined, health: HealthStatus | undefined): VirtualServerView[] {
   const kernel = new Map<string, LvsServiceStatus[]>();
   for (const s of lvs?.services ?? []) kernel.set(s.name, [...(kernel.get(s.name) ?? []), s]);
   const checks = new Map((health?.virtual_servers ?? []).map((h) => [h.name, h]));
@@ -76,23 +74,21 @@ export function servicesView(configured: VirtualServer[], lvs: LvsSection | unde
       return {
         key: rs.key, address: rs.address, port: rs.port,
         health: c?.state ?? 'unknown',
-        admin: c?.admin ?? 'enabled',
+        admin: c ? adminState(c) : 'enabled',
         weight_configured: rs.weight,
         weight: kernelWeight ?? c?.weight ?? null,
         active_conns: d ? d.reduce((a, x) => a + num(x.active_conns), 0) : null,
         inactive_conns: d ? d.reduce((a, x) => a + num(x.inactive_conns), 0) : null,
         counters: d ? counters(d.map((x) => x.stats ?? {})) : null,
         rates: d ? rates(d.map((x) => x.stats ?? {})) : null,
-        last_check: c?.last_check
-          ? { time: c.last_check.time, ok: c.last_check.ok, latency_ms: c.last_check.latency_ms ?? null, message: c.last_check.message ?? null }
-          : null,
+        last_check: c ? lastCheck(c) : null,
         since: c?.since ?? null,
       };
     });
     const stats = svc.map((s) => s.stats ?? {});
     return {
       name: vs.name, endpoints: endpointText(vs), lb_algo: vs.lb_algo, lb_kind: vs.lb_kind,
-      quorum_ok: h?.quorum ?? null,
+      quorum_ok: h?.quorum.up ?? null,
       up: real_servers.filter((r) => r.health === 'up').length,
       total: real_servers.length,
       counters: svc.length ? counters(stats) : null,

@@ -4,8 +4,10 @@ import { hostname } from 'node:os';
 import type { Daemon } from '../../lbd/daemon.js';
 import type { StatusView } from './schemas.js';
 import { vrrpView, type VrrpSection } from './vrrp.js';
-import { servicesView, type HealthSection, type LvsSection } from './services.js';
-import { l7View, type L7Section } from './l7.js';
+import { servicesView, type LvsSection } from './services.js';
+import type { HealthStatus } from '../../health/status.js';
+import { l7View } from './l7.js';
+import type { L7Status } from '../../proxy/status.js';
 import { LBD_VERSION } from '../version.js';
 
 const startedAt = new Date(Date.now() - process.uptime() * 1000);
@@ -25,8 +27,8 @@ export function buildStatusView(daemon: Daemon): StatusView {
   const hub = daemon.status;
   const vrrp = hub.get<VrrpSection>('vrrp');
   const lvs = hub.get<LvsSection>('lvs');
-  const health = hub.get<HealthSection>('health');
-  const l7 = hub.get<L7Section>('l7');
+  const health = hub.get<HealthStatus>('health');
+  const l7 = hub.get<L7Status>('l7');
   return {
     generated_at: new Date().toISOString(),
     node: {

@@ -1,0 +1,188 @@
+/**
+ * VRRP labs on top of Lab: lbd and keepalived nodes on one bridge, a client
+ * namespace that captures traffic with tcpdump, and helpers to read what each
+ * node did (transitions from lbd's JSON log, VIPs from `ip addr`).
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
+import { Lab, must, waitFor } from './netns.js';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+export const LBD = join(ROOT, 'dist', 'src', 'cli', 'lbd.js');
+/** The lab's subnet (RFC 2544 benchmarking range) and its VIPs. */
+export const NET = '198.18.0';
+export const VIP1 = `${NET}.100`;
+export const VIP2 = `${NET}.101`;
+
+export interface TransitionLog { instance: string; from: string; to: string; reason: string; priority: number; at: number; seen: number }
+
+export class VrrpLab {
+  readonly tmp = mkdtempSync(join(tmpdir(), 'vrrp-lab-'));
+  private constructor(readonly lab: Lab) {}
+
+  static async create(prefix = 'vr'): Promise<VrrpLab> {
+    return new VrrpLab(await Lab.create(prefix));
+  }
+
+  /** A namespace on the bridge with eth0 = 198.18.0.N/24 (and an IPv6 link-local address). */
+  async host(short: string, n: number): Promise<string> {
+    const ns = await this.lab.addNs(short);
+    await this.lab.connect(ns, 'eth0', 'br0', [`${NET}.${n}/24`]);
+    return ns;
+  }
+
+  async cleanup(): Promise<void> {
+    await this.lab.cleanup();
+    rmSync(this.tmp, { recursive: true, force: true });
+  }
+}
+
+/** One lbd process in a namespace, with its log parsed as it arrives. */
+export class LbdNode {
+  readonly dir: string;
+  readonly configFile: string;
+  proc?: ChildProcess;
+  lines: Record<string, unknown>[] = [];
+  transitions: TransitionLog[] = [];
+  private stdoutTail = '';
+
+  constructor(readonly vl: VrrpLab, readonly ns: string, readonly name: string) {
+    this.dir = join(vl.tmp, name);
+    this.configFile = join(this.dir, 'config.yaml');
+    mkdirSync(join(this.dir, 'state'), { recursive: true });
+  }
+
+  writeConfig(config: unknown): void {
+    writeFileSync(this.configFile, JSON.stringify(config, null, 2));
+  }
+
+  async start(config?: unknown): Promise<void> {
+    if (config) this.writeConfig(config);
+    this.lines = [];
+    this.transitions = [];
+    const p = this.vl.lab.spawn(this.ns, process.execPath, [LBD, '--config', this.configFile, '--state-dir', join(this.dir, 'state')]);
+    this.proc = p;
+    p.stdout!.setEncoding('utf8');
+    p.stdout!.on('data', (d: string) => {
+      const parts = (this.stdoutTail + d).split('\n');
+      this.stdoutTail = parts.pop()!;
+      for (const text of parts) {
+        if (!text) continue;
+        let o: Record<string, unknown>;
+        try { o = JSON.parse(text) as Record<string, unknown>; } catch { continue; }
+        this.lines.push(o);
+        if (typeof o.from === 'string' && typeof o.to === 'string' && typeof o.instance === 'string') {
+          this.transitions.push({ instance: o.instance, from: o.from, to: o.to, reason: String(o.reason), priority: Number(o.priority), at: Number(o.at), seen: Date.now() });
+        }
+      }
+    });
+    p.stderr!.setEncoding('utf8');
+    p.stderr!.on('data', (d: string) => { if (process.env.LAB_DEBUG) process.stderr.write(`[${this.name}] ${d}`); });
+    await waitFor(`${this.name}: lbd running`, () => this.lines.some((l) => l.msg === 'lbd running') || this.exited(), 20_000);
+    if (this.exited()) throw new Error(`${this.name}: lbd exited at start: ${this.lines.map((l) => l.msg).join(' | ')}`);
+  }
+
+  exited(): boolean { return !this.proc || this.proc.exitCode !== null || this.proc.signalCode !== null; }
+
+  state(instance: string): string | undefined {
+    return this.transitions.filter((t) => t.instance === instance).at(-1)?.to;
+  }
+
+  async waitState(instance: string, state: string, timeoutMs = 10_000): Promise<TransitionLog> {
+    return waitFor(`${this.name} ${instance} ${state} (now ${this.state(instance)})`, () => {
+      const t = this.transitions.filter((x) => x.instance === instance).at(-1);
+      return t?.to === state ? t : undefined;
+    }, timeoutMs, 10);
+  }
+
+  /** Transitions of `instance` after index `since` (use transitions.length as a mark). */
+  after(since: number, instance?: string): TransitionLog[] {
+    return this.transitions.slice(since).filter((t) => !instance || t.instance === instance);
+  }
+
+  async addresses(dev = 'eth0'): Promise<string[]> {
+    const out = await must('ip', ['-n', this.ns, '-o', 'addr', 'show', 'dev', dev]);
+    return out.split('\n').map((l) => /inet6? (\S+)/.exec(l)?.[1]).filter((x): x is string => !!x);
+  }
+
+  async hasVip(vip: string, dev = 'eth0'): Promise<boolean> {
+    return (await this.addresses(dev)).some((a) => a.split('/')[0] === vip);
+  }
+
+  /** SIGKILL every process of the node (lbd and its VRRP engine): a crash, no goodbye. */
+  async crash(): Promise<number> {
+    const pids = (await must('ip', ['netns', 'pids', this.ns])).split(/\s+/).filter(Boolean).map(Number);
+    const t = Date.now();
+    for (const pid of pids) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
+    await waitFor(`${this.name} dead`, () => this.exited(), 5000);
+    return t;
+  }
+
+  /** SIGTERM to lbd: the clean stop path. Resolves when lbd exited. */
+  async terminate(): Promise<number> {
+    const t = Date.now();
+    this.proc?.kill('SIGTERM');
+    await waitFor(`${this.name} stopped`, () => this.exited(), 20_000);
+    return t;
+  }
+
+  /** Rewrite the config and SIGHUP lbd; resolves when the reload was applied. */
+  async reload(config: unknown): Promise<void> {
+    const mark = this.lines.length;
+    this.writeConfig(config);
+    this.proc!.kill('SIGHUP');
+    await waitFor(`${this.name} reload applied`, () => this.lines.slice(mark).some((l) => l.msg === 'applying config'), 10_000);
+    // The engine answers after applying; give its log lines a moment to arrive.
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** A packet capture (tcpdump -l) in a namespace, lines with kernel timestamps. */
+export class Capture {
+  lines: { ts: number; text: string }[] = [];
+  private proc: ChildProcess;
+  private tail = '';
+
+  private constructor(vl: VrrpLab, ns: string, args: string[]) {
+    this.proc = vl.lab.spawn(ns, 'tcpdump', ['-l', '-n', '-tt', '-i', 'eth0', ...args]);
+    this.proc.stdout!.setEncoding('utf8');
+    this.proc.stdout!.on('data', (d: string) => {
+      const parts = (this.tail + d).split('\n');
+      this.tail = parts.pop()!;
+      for (const text of parts) {
+        const m = /^(\d+\.\d+) (.*)$/.exec(text);
+        if (m) this.lines.push({ ts: Number(m[1]) * 1000, text: m[2]! });
+        else if (this.lines.length) this.lines[this.lines.length - 1]!.text += `\n${text}`;
+      }
+    });
+  }
+
+  static async start(vl: VrrpLab, ns: string, args: string[]): Promise<Capture> {
+    const c = new Capture(vl, ns, args);
+    let err = '';
+    c.proc.stderr!.setEncoding('utf8');
+    c.proc.stderr!.on('data', (d: string) => { err += d; });
+    await waitFor('tcpdump listening', () => err.includes('listening on'), 10_000);
+    return c;
+  }
+
+  /** The first captured line matching `re` with a timestamp ≥ `since` (ms since the epoch). */
+  async first(re: RegExp, since: number, timeoutMs = 10_000): Promise<{ ts: number; text: string }> {
+    return waitFor(`capture of ${re}`, () => this.lines.find((l) => l.ts >= since && re.test(l.text)), timeoutMs, 10);
+  }
+
+  stop(): void {
+    try { this.proc.kill('SIGTERM'); } catch { /* gone */ }
+  }
+}
+
+/** Gratuitous ARP for `vip` as tcpdump prints it. */
+export const garpRe = (vip: string) => new RegExp(`ARP, Request who-has ${vip.replace(/\./g, '\\.')} tell ${vip.replace(/\./g, '\\.')}`);
+
+/** A config with one or more VRRP instances (keepalived key names). */
+export function vrrpConfig(instances: Record<string, Record<string, unknown>>, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { global: { router_id: 'lab', logging: { level: 'debug' }, ...(extra.global as object ?? {}) }, vrrp_instances: instances, ...Object.fromEntries(Object.entries(extra).filter(([k]) => k !== 'global')) };
+}

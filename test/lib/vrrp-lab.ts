@@ -9,9 +9,12 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ChildProcess } from 'node:child_process';
 import { Lab, must, waitFor } from './netns.js';
+import type { VrrpInstanceStatus, VrrpStatus } from '../../src/vrrp/status.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 export const LBD = join(ROOT, 'dist', 'src', 'cli', 'lbd.js');
+/** lbd with a command channel on stdin (lbd-harness.ts): operations, status, load. */
+export const HARNESS = join(ROOT, 'dist', 'test', 'lib', 'lbd-harness.js');
 /** The lab's subnet (RFC 2544 benchmarking range) and its VIPs. */
 export const NET = '198.18.0';
 export const VIP1 = `${NET}.100`;
@@ -49,7 +52,7 @@ export class LbdNode {
   transitions: TransitionLog[] = [];
   private stdoutTail = '';
 
-  constructor(readonly vl: VrrpLab, readonly ns: string, readonly name: string) {
+  constructor(readonly vl: VrrpLab, readonly ns: string, readonly name: string, readonly opts: { harness?: boolean } = {}) {
     this.dir = join(vl.tmp, name);
     this.configFile = join(this.dir, 'config.yaml');
     mkdirSync(join(this.dir, 'state'), { recursive: true });
@@ -63,7 +66,8 @@ export class LbdNode {
     if (config) this.writeConfig(config);
     this.lines = [];
     this.transitions = [];
-    const p = this.vl.lab.spawn(this.ns, process.execPath, [LBD, '--config', this.configFile, '--state-dir', join(this.dir, 'state')]);
+    const p = this.vl.lab.spawn(this.ns, process.execPath, [this.opts.harness ? HARNESS : LBD, '--config', this.configFile, '--state-dir', join(this.dir, 'state')],
+      { stdio: [this.opts.harness ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
     this.proc = p;
     p.stdout!.setEncoding('utf8');
     p.stdout!.on('data', (d: string) => {
@@ -83,6 +87,25 @@ export class LbdNode {
     p.stderr!.on('data', (d: string) => { if (process.env.LAB_DEBUG) process.stderr.write(`[${this.name}] ${d}`); });
     await waitFor(`${this.name}: lbd running`, () => this.lines.some((l) => l.msg === 'lbd running') || this.exited(), 20_000);
     if (this.exited()) throw new Error(`${this.name}: lbd exited at start: ${this.lines.map((l) => l.msg).join(' | ')}`);
+  }
+
+  /** Send a harness command (see lbd-harness.ts). */
+  command(cmd: Record<string, unknown>): void {
+    this.proc!.stdin!.write(`${JSON.stringify(cmd)}\n`);
+  }
+
+  /** The 'vrrp' status section, read through the harness. */
+  async status(): Promise<VrrpStatus> {
+    const mark = this.lines.length;
+    this.command({ op: 'status' });
+    const line = await waitFor(`${this.name} status`, () => this.lines.slice(mark).find((l) => l.msg === 'status'), 5000, 10);
+    return line.status as VrrpStatus;
+  }
+
+  async instanceStatus(name: string): Promise<VrrpInstanceStatus> {
+    const s = (await this.status()).instances.find((i) => i.name === name);
+    if (!s) throw new Error(`${this.name}: no status for ${name}`);
+    return s;
   }
 
   exited(): boolean { return !this.proc || this.proc.exitCode !== null || this.proc.signalCode !== null; }

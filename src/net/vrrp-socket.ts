@@ -5,7 +5,8 @@
  * groups the instances use, reporting each packet's source, destination, TTL /
  * hop limit and arrival interface. One sender per (interface, family, source
  * address): bound to the source, TTL/hop limit 255 (RFC 5798 5.1.1.3; keepalived
- * drops anything else), TOS/traffic class 0xc0 like keepalived, multicast loop off.
+ * drops anything else), TOS/traffic class 0xc0 and no DF bit like keepalived,
+ * multicast loop off.
  */
 import { C, lbnet, type WatchHandle } from './native.js';
 import { ipMreqn, ipv6Mreq, sockaddrIp } from './sockaddr.js';
@@ -130,6 +131,8 @@ export class VrrpSender {
         lbnet.setsockopt(this.fd, C.IPPROTO_IP, C.IP_MULTICAST_TTL, 255);
         lbnet.setsockopt(this.fd, C.IPPROTO_IP, C.IP_MULTICAST_LOOP, 0);
         lbnet.setsockopt(this.fd, C.IPPROTO_IP, C.IP_TOS, 0xc0);
+        // No DF bit, like keepalived's own IPv4 header (adverts are far below any MTU).
+        lbnet.setsockopt(this.fd, C.IPPROTO_IP, C.IP_MTU_DISCOVER, C.IP_PMTUDISC_DONT);
         lbnet.setsockopt(this.fd, C.IPPROTO_IP, C.IP_MULTICAST_IF, ipMreqn(src, this.ifindex));
       } else {
         lbnet.setsockopt(this.fd, C.IPPROTO_IPV6, C.IPV6_UNICAST_HOPS, 255);

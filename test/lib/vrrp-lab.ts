@@ -209,3 +209,81 @@ export const garpRe = (vip: string) => new RegExp(`ARP, Request who-has ${vip.re
 export function vrrpConfig(instances: Record<string, Record<string, unknown>>, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return { global: { router_id: 'lab', logging: { level: 'debug' }, ...(extra.global as object ?? {}) }, vrrp_instances: instances, ...Object.fromEntries(Object.entries(extra).filter(([k]) => k !== 'global')) };
 }
+
+/** keepalived (Debian's package) in a namespace, VRRP only, its console log parsed for state changes. */
+export class KeepalivedNode {
+  readonly dir: string;
+  proc?: ChildProcess;
+  log: { at: number; text: string }[] = [];
+  private tail = '';
+
+  constructor(readonly vl: VrrpLab, readonly ns: string, readonly name: string) {
+    this.dir = join(vl.tmp, name);
+    mkdirSync(this.dir, { recursive: true });
+  }
+
+  async start(conf: string): Promise<void> {
+    const file = join(this.dir, 'keepalived.conf');
+    writeFileSync(file, conf);
+    for (const f of ['k.pid', 'v.pid']) rmSync(join(this.dir, f), { force: true });
+    this.log = [];
+    const p = this.vl.lab.spawn(this.ns, 'keepalived', ['-n', '-l', '-D', '-P', '-f', file, '-p', join(this.dir, 'k.pid'), '-r', join(this.dir, 'v.pid')]);
+    this.proc = p;
+    for (const s of [p.stdout!, p.stderr!]) {
+      s.setEncoding('utf8');
+      s.on('data', (d: string) => {
+        const parts = (this.tail + d).split('\n');
+        this.tail = parts.pop()!;
+        for (const text of parts) this.log.push({ at: Date.now(), text });
+      });
+    }
+    await waitFor(`${this.name}: keepalived VRRP running`, () => this.log.some((l) => /Entering (BACKUP|MASTER|FAULT) STATE/.test(l.text)) || this.exited(), 15_000);
+    if (this.exited()) throw new Error(`${this.name}: keepalived exited: ${this.log.map((l) => l.text).join('\n')}`);
+  }
+
+  exited(): boolean { return !this.proc || this.proc.exitCode !== null || this.proc.signalCode !== null; }
+
+  state(instance: string): string | undefined {
+    const re = new RegExp(`\\(${instance}\\) Entering (\\w+) STATE`);
+    return this.log.map((l) => re.exec(l.text)?.[1]).filter(Boolean).at(-1);
+  }
+
+  async waitState(instance: string, state: string, timeoutMs = 10_000): Promise<void> {
+    await waitFor(`${this.name} ${instance} ${state} (now ${this.state(instance)})`, () => this.state(instance) === state, timeoutMs, 10);
+  }
+
+  async crash(): Promise<number> {
+    const pids = (await must('ip', ['netns', 'pids', this.ns])).split(/\s+/).filter(Boolean).map(Number);
+    const t = Date.now();
+    for (const pid of pids) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
+    await waitFor(`${this.name} dead`, () => this.exited(), 5000);
+    return t;
+  }
+
+  async terminate(): Promise<number> {
+    const t = Date.now();
+    this.proc?.kill('SIGTERM');
+    // keepalived's VRRP child exits after its parent: wait for the whole namespace to be empty.
+    await waitFor(`${this.name} stopped`, async () => this.exited() && (await must('ip', ['netns', 'pids', this.ns])).trim() === '', 15_000);
+    return t;
+  }
+}
+
+/** A keepalived.conf with one VRRP instance. */
+export function keepalivedConf(o: { version: 2 | 3; priority: number; advertInt: number; vrid?: number; vip?: string; password?: string; state?: string }): string {
+  return `global_defs {
+  router_id ka
+  vrrp_version ${o.version}
+}
+vrrp_instance VI_1 {
+  state ${o.state ?? 'BACKUP'}
+  interface eth0
+  virtual_router_id ${o.vrid ?? 51}
+  priority ${o.priority}
+  advert_int ${o.advertInt}
+${o.password ? `  authentication {\n    auth_type PASS\n    auth_pass ${o.password}\n  }\n` : ''}  virtual_ipaddress {
+    ${o.vip ?? VIP1}/24
+  }
+}
+`;
+}

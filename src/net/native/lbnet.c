@@ -333,6 +333,8 @@ static napi_value init(napi_env env, napi_value exports) {
   set_const(env, c, "IP_TOS", IP_TOS);
   set_const(env, c, "IP_TTL", IP_TTL);
   set_const(env, c, "IP_PKTINFO", IP_PKTINFO);
+  set_const(env, c, "IP_MTU_DISCOVER", IP_MTU_DISCOVER);
+  set_const(env, c, "IP_PMTUDISC_DONT", IP_PMTUDISC_DONT);
   set_const(env, c, "IP_MULTICAST_IF", IP_MULTICAST_IF);
   set_const(env, c, "IP_MULTICAST_TTL", IP_MULTICAST_TTL);
   set_const(env, c, "IP_MULTICAST_LOOP", IP_MULTICAST_LOOP);

@@ -38,8 +38,8 @@ export interface GlobalSettings extends SmtpSettings {
   vrrp_mcast_group6: string;
   vrrp_skip_check_adv_addr: boolean;
   garp: GarpSettings;
-  /** How the VRRP engine process is scheduled. */
-  vrrp_scheduling: { nice: number; rt_priority?: number; rlimit_rtime_us: number };
+  /** How the VRRP engine process is scheduled (rt_priority 0: no realtime scheduling). */
+  vrrp_scheduling: { nice: number; rt_priority: number; rlimit_rtime_us: number };
   lvs_timeouts?: { tcp?: number; tcpfin?: number; udp?: number };
   logging: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' };
   admin: { listen?: string; tls_certificate?: string; tls_key?: string; session_idle_timeout: number };

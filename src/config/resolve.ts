@@ -58,7 +58,7 @@ function resolveGlobal(raw: RawConfig['global']): GlobalSettings {
     vrrp_mcast_group6: g.vrrp_mcast_group6 ?? DEFAULTS.mcast_group6,
     vrrp_skip_check_adv_addr: g.vrrp_skip_check_adv_addr ?? false,
     garp,
-    vrrp_scheduling: { nice: g.vrrp_priority ?? -10, rt_priority: g.vrrp_rt_priority, rlimit_rtime_us: g.vrrp_rlimit_rtime ?? 500_000 },
+    vrrp_scheduling: { nice: g.vrrp_priority ?? -10, rt_priority: g.vrrp_rt_priority ?? 10, rlimit_rtime_us: g.vrrp_rlimit_rtime ?? 500_000 },
     lvs_timeouts: g.lvs_timeouts,
     logging: { level: g.logging?.level ?? 'info' },
     admin: {

@@ -68,7 +68,7 @@ export const GlobalSchema = Obj({
   vrrp_garp_interval: Opt(Num(0, 1, 'seconds between GARPs within a burst')),
   vrrp_gna_interval: Opt(Num(0, 1, 'seconds between unsolicited NAs within a burst')),
   vrrp_priority: Opt(Int(-20, 19, 'nice value of the VRRP engine process (default -10)')),
-  vrrp_rt_priority: Opt(Int(1, 99, 'run the VRRP engine SCHED_RR at this realtime priority (default: off)')),
+  vrrp_rt_priority: Opt(Int(0, 99, 'realtime (SCHED_RR) priority of the VRRP engine process; 0 = off (default 10)')),
   vrrp_rlimit_rtime: Opt(Int(1000, 10000000, 'microseconds of CPU a realtime VRRP engine may use without blocking before it is killed and restarted (default 500000)')),
   lvs_timeouts: Opt(Obj({ tcp: Opt(Int(0, 2147483)), tcpfin: Opt(Int(0, 2147483)), udp: Opt(Int(0, 2147483)) })),
   logging: Opt(Obj({

@@ -118,7 +118,9 @@ export class VrrpSubsystem implements Subsystem {
 
   private async spawn(): Promise<void> {
     const child = fork(ENGINE, [], {
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [],
+      // GC on the engine's own (realtime) thread: V8's helper threads run at normal
+      // priority, and a collection waiting on them under load is a priority inversion.
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: ['--single-threaded-gc'],
       env: { ...process.env, LBD_STATE_DIR: this.ctx.stateDir },
     });
     this.child = child;

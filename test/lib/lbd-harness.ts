@@ -6,7 +6,7 @@
  *   {"op":"status"}                               → {"msg":"status","status":{...}}
  *   {"op":"tracker","name":"proxy:web","ok":false} → VrrpSubsystem.setExternalTracker
  *   {"op":"maintenance","on":true}                → VrrpSubsystem.setMaintenance
- *   {"op":"load","busyPct":80,"http":2000,"burners":2,"seconds":20}
+ *   {"op":"load","busyPct":80,"http":2000,"burners":2,"garbageMb":20,"seconds":20}
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, request, Agent } from 'node:http';
@@ -21,10 +21,10 @@ const { values: args } = parseArgs({ options: { config: { type: 'string' }, 'sta
 const log = createLogger({ base: { pid: process.pid, svc: 'lbd' }, level: 'debug' });
 const daemon = new Daemon({ configFile: args.config!, stateDir: args['state-dir']!, log, subsystems: buildSubsystems });
 const burners: ChildProcess[] = [];
-const stats = { httpDone: 0, httpErrors: 0, busyMs: 0 };
+const stats = { httpDone: 0, httpErrors: 0, busyMs: 0, garbageMb: 0, inFlight: 0, maxInFlight: 0 };
 
 /** Burden this process: a busy main thread, thousands of concurrent loopback HTTP requests, CPU burners as children. */
-async function load(busyPct: number, concurrency: number, burnerCount: number, seconds: number): Promise<void> {
+async function load(busyPct: number, concurrency: number, burnerCount: number, garbageMb: number, seconds: number): Promise<void> {
   const until = Date.now() + seconds * 1000;
   for (let i = 0; i < burnerCount; i++) burners.push(spawn(process.execPath, ['-e', `const end=Date.now()+${seconds * 1000};while(Date.now()<end){}`], { stdio: 'ignore' }));
   const server = createServer((_req, res) => { res.end('ok'); });
@@ -34,11 +34,12 @@ async function load(busyPct: number, concurrency: number, burnerCount: number, s
   const agent = new Agent({ keepAlive: false, maxSockets: Infinity });
   const fire = (): void => {
     if (Date.now() > until) return;
+    stats.maxInFlight = Math.max(stats.maxInFlight, ++stats.inFlight);
     const req = request({ host: '127.0.0.1', port, path: '/', agent }, (res) => {
       res.resume();
-      res.on('end', () => { stats.httpDone++; fire(); });
+      res.on('end', () => { stats.inFlight--; stats.httpDone++; fire(); });
     });
-    req.on('error', () => { stats.httpErrors++; setTimeout(fire, 10); });
+    req.on('error', () => { stats.inFlight--; stats.httpErrors++; setTimeout(fire, 10); });
     req.end();
   };
   for (let i = 0; i < concurrency; i++) fire();
@@ -46,6 +47,11 @@ async function load(busyPct: number, concurrency: number, burnerCount: number, s
   const slice = (): void => {
     if (Date.now() > until) { server.close(); agent.destroy(); log.info({ ...stats }, 'load done'); return; }
     const t = Date.now();
+    // Short-lived garbage keeps the collector busy too (GC pauses in this process).
+    let keep: unknown[] = [];
+    for (let i = 0; i < garbageMb * 1024; i++) keep.push({ i, s: `x${i}`, a: new Array(16).fill(i) });
+    stats.garbageMb += garbageMb;
+    keep = [];
     while (Date.now() - t < busyPct / 10) { /* spin */ }
     stats.busyMs += Date.now() - t;
     setTimeout(slice, (100 - busyPct) / 10);
@@ -64,7 +70,7 @@ async function main(): Promise<void> {
       case 'status': log.info({ status: daemon.status.get('vrrp'), load: stats }, 'status'); break;
       case 'tracker': vrrp().setExternalTracker(String(cmd.name), cmd.ok === true); break;
       case 'maintenance': vrrp().setMaintenance(cmd.on === true); break;
-      case 'load': void load(Number(cmd.busyPct), Number(cmd.http), Number(cmd.burners), Number(cmd.seconds)); break;
+      case 'load': void load(Number(cmd.busyPct), Number(cmd.http), Number(cmd.burners), Number(cmd.garbageMb ?? 0), Number(cmd.seconds)); break;
     }
   });
   process.on('SIGHUP', () => { void daemon.reload('SIGHUP'); });

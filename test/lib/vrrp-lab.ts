@@ -43,6 +43,20 @@ export class VrrpLab {
   }
 }
 
+/**
+ * A node crash: every process in the namespace is frozen (SIGSTOP), then killed.
+ * Freezing first matters: a daemon's helper process that notices its parent die
+ * (keepalived's VRRP child, lbd's engine) would otherwise send a priority-0
+ * goodbye, which is a clean stop, not a crash. Returns the time of the kill.
+ */
+async function crashNamespace(ns: string): Promise<number> {
+  const pids = (await must('ip', ['netns', 'pids', ns])).split(/\s+/).filter(Boolean).map(Number);
+  for (const pid of pids) { try { process.kill(pid, 'SIGSTOP'); } catch { /* gone */ } }
+  const t = Date.now();
+  for (const pid of pids) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
+  return t;
+}
+
 /** One lbd process in a namespace, with its log parsed as it arrives. */
 export class LbdNode {
   readonly dir: string;
@@ -135,11 +149,9 @@ export class LbdNode {
     return (await this.addresses(dev)).some((a) => a.split('/')[0] === vip);
   }
 
-  /** SIGKILL every process of the node (lbd and its VRRP engine): a crash, no goodbye. */
+  /** Kill every process of the node (lbd and its VRRP engine): a crash, no goodbye. */
   async crash(): Promise<number> {
-    const pids = (await must('ip', ['netns', 'pids', this.ns])).split(/\s+/).filter(Boolean).map(Number);
-    const t = Date.now();
-    for (const pid of pids) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
+    const t = await crashNamespace(this.ns);
     await waitFor(`${this.name} dead`, () => this.exited(), 5000);
     return t;
   }
@@ -202,8 +214,11 @@ export class Capture {
   }
 }
 
-/** Gratuitous ARP for `vip` as tcpdump prints it. */
-export const garpRe = (vip: string) => new RegExp(`ARP, Request who-has ${vip.replace(/\./g, '\\.')} tell ${vip.replace(/\./g, '\\.')}`);
+/** Gratuitous ARP for `vip` as tcpdump prints it (keepalived's carry a broadcast target MAC, lbd's a zero one). */
+export const garpRe = (vip: string) => {
+  const v = vip.replace(/\./g, '\\.');
+  return new RegExp(`ARP, Request who-has ${v}(?: \\([0-9a-f:]+\\))? tell ${v}`);
+};
 
 /** A config with one or more VRRP instances (keepalived key names). */
 export function vrrpConfig(instances: Record<string, Record<string, unknown>>, extra: Record<string, unknown> = {}): Record<string, unknown> {
@@ -252,10 +267,9 @@ export class KeepalivedNode {
     await waitFor(`${this.name} ${instance} ${state} (now ${this.state(instance)})`, () => this.state(instance) === state, timeoutMs, 10);
   }
 
+  /** Kill every process of the node (lbd and its VRRP engine): a crash, no goodbye. */
   async crash(): Promise<number> {
-    const pids = (await must('ip', ['netns', 'pids', this.ns])).split(/\s+/).filter(Boolean).map(Number);
-    const t = Date.now();
-    for (const pid of pids) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
+    const t = await crashNamespace(this.ns);
     await waitFor(`${this.name} dead`, () => this.exited(), 5000);
     return t;
   }
@@ -270,11 +284,11 @@ export class KeepalivedNode {
 }
 
 /** A keepalived.conf with one VRRP instance. */
-export function keepalivedConf(o: { version: 2 | 3; priority: number; advertInt: number; vrid?: number; vip?: string; password?: string; state?: string }): string {
+export function keepalivedConf(o: { version: 2 | 3; priority: number; advertInt: number; vrid?: number; vip?: string; password?: string; state?: string; globalDefs?: string[] }): string {
   return `global_defs {
   router_id ka
   vrrp_version ${o.version}
-}
+${(o.globalDefs ?? []).map((l) => `  ${l}\n`).join('')}}
 vrrp_instance VI_1 {
   state ${o.state ?? 'BACKUP'}
   interface eth0

@@ -47,12 +47,12 @@ export class VrrpLab {
  * A node crash: every process in the namespace is frozen (SIGSTOP), then killed.
  * Freezing first matters: a daemon's helper process that notices its parent die
  * (keepalived's VRRP child, lbd's engine) would otherwise send a priority-0
- * goodbye, which is a clean stop, not a crash. Returns the time of the kill.
+ * goodbye, which is a clean stop, not a crash. Returns the time of the crash.
  */
 async function crashNamespace(ns: string): Promise<number> {
   const pids = (await must('ip', ['netns', 'pids', ns])).split(/\s+/).filter(Boolean).map(Number);
-  for (const pid of pids) { try { process.kill(pid, 'SIGSTOP'); } catch { /* gone */ } }
   const t = Date.now();
+  for (const pid of pids) { try { process.kill(pid, 'SIGSTOP'); } catch { /* gone */ } }
   for (const pid of pids) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
   return t;
 }

@@ -3,7 +3,8 @@
  * backup on one bridge, a client capturing. The master is killed (SIGKILL of
  * every process of its node: a crash) or stopped (SIGTERM: a planned failover);
  * the time is from the signal to the first gratuitous ARP for the VIP seen by
- * the client. Also: the time from the dead master's last advert to that ARP,
+ * the client, the signal coming half an advert interval after one of the
+ * master's adverts (so master_down_interval − interval/2 is the ideal). Also: the time from the dead master's last advert to that ARP,
  * against the RFC master_down_interval (the part an implementation controls).
  * Both daemons send one GARP burst (garp_master_delay 0) so runs do not overlap.
  */
@@ -60,8 +61,11 @@ async function measure(impl: Impl, s: Setting, runs: number, how: 'crash' | 'ter
     await backup.waitState('BACKUP');
     const samples: Sample[] = [];
     for (let i = 0; i < runs; i++) {
-      // Kill at a random point of the advert cycle, as a real failure would.
-      await sleep(1000 + Math.random() * s.interval * 1000);
+      // Kill half an interval after one of the master's adverts: the same phase for both daemons,
+      // so the signal-to-GARP times compare without the noise of where in the cycle a crash falls.
+      await sleep(1000);
+      const advert = await cap.first(/198\.18\.0\.1 > 224\.0\.0\.18: VRRP/, Date.now(), 5000);
+      await sleep(Math.max(0, advert.ts + s.interval * 500 - Date.now()));
       const t0 = how === 'crash' ? await master.crash() : await master.terminate();
       const garp = await cap.first(garpRe(VIP1), t0, 10_000);
       const lastAdvert = cap.lines.filter((l) => l.ts < t0 && /198\.18\.0\.1 > 224\.0\.0\.18: VRRP/.test(l.text)).at(-1)?.ts ?? t0;

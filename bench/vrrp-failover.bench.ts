@@ -96,10 +96,11 @@ export const run: BenchModule['run'] = async ({ quick, log }) => {
     const kaKill = median(kill.keepalived.map((x) => x.kill));
     out.push({ name: `vrrp_failover_sigkill_${tag}`, unit: 'ms', lbd: Math.round(lbdKill), ref: Math.round(kaKill), ratio: ratio(lbdKill, kaKill), runs,
       note: `SIGKILL of the master to first GARP at the client; master_down_interval ${Math.round(md)} ms` });
-    const lbdLate = median(kill.lbd.map((x) => x.fromLastAdvert - md));
-    const kaLate = median(kill.keepalived.map((x) => x.fromLastAdvert - md));
-    out.push({ name: `vrrp_takeover_beyond_master_down_${tag}`, unit: 'ms', lbd: Math.round(lbdLate * 10) / 10, ref: Math.round(kaLate * 10) / 10, ratio: null, runs,
-      note: 'last advert of the dead master to first GARP, minus master_down_interval (target: lbd within 30 ms)' });
+    const lbdLast = median(kill.lbd.map((x) => x.fromLastAdvert));
+    const kaLast = median(kill.keepalived.map((x) => x.fromLastAdvert));
+    const lbdWorst = Math.max(...kill.lbd.map((x) => x.fromLastAdvert)) - md;
+    out.push({ name: `vrrp_failover_from_last_advert_${tag}`, unit: 'ms', lbd: Math.round(lbdLast * 10) / 10, ref: Math.round(kaLast * 10) / 10, ratio: ratio(lbdLast, kaLast), runs,
+      note: `dead master's last advert to first GARP; master_down_interval ${Math.round(md * 10) / 10} ms, lbd beyond it: median ${Math.round((lbdLast - md) * 10) / 10} ms, worst ${Math.round(lbdWorst * 10) / 10} ms (target ≤ 30)` });
     const term: Record<Impl, Sample[]> = { lbd: await measure('lbd', s, runs, 'terminate', log), keepalived: await measure('keepalived', s, runs, 'terminate', log) };
     const lbdTerm = median(term.lbd.map((x) => x.kill));
     const kaTerm = median(term.keepalived.map((x) => x.kill));

@@ -28,10 +28,6 @@ export class Jitter {
     if (v > this.maxEver) this.maxEver = v;
   }
 
-  reset(): void {
-    this.window.length = 0;
-  }
-
   stats(): JitterStats {
     const w = [...this.window].sort((a, b) => a - b);
     const r = (x: number) => Math.round(x * 100) / 100;

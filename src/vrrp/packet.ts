@@ -12,7 +12,6 @@ const TYPE_ADVERTISEMENT = 1;
 const AUTH_DATA_LEN = 8;
 export const AUTH_NONE = 0;
 export const AUTH_SIMPLE = 1;
-export const AUTH_AH = 2;
 
 export interface Advert {
   version: 2 | 3;

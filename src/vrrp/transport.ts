@@ -61,16 +61,13 @@ export class Transport {
   }
 
   /** Close and forget every socket of an interface that disappeared or was re-created. */
-  dropInterface(ifname: string): Endpoint[] {
-    const orphans: Endpoint[] = [];
+  dropInterface(ifname: string): void {
     for (const [k, e] of this.receivers) {
       if (e.rx.ifname !== ifname) continue;
       e.rx.close();
-      orphans.push(...e.byVrid.values());
       this.receivers.delete(k);
     }
     for (const [k, s] of this.senders) if (s.tx.ifname === ifname) { s.tx.close(); this.senders.delete(k); }
-    return orphans;
   }
 
   acquireSender(ifname: string, family: Family, source: string): VrrpSender {

@@ -162,12 +162,6 @@ export class VipManager {
     await this.writing;
   }
 
-  forget(name: string): void {
-    const h = this.holdings.get(name);
-    if (h) for (const t of h.timers) clearTimeout(t);
-    this.holdings.delete(name);
-  }
-
   private persist(): void {
     const all: HeldVip[] = [];
     for (const [instance, h] of this.holdings) for (const v of h.held) all.push({ instance, address: v.address, prefix: v.prefix, dev: v.dev });

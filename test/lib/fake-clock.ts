@@ -34,6 +34,4 @@ export class FakeClock implements Clock {
     }
     this.t = end;
   }
-
-  pending(): number { return this.timers.length; }
 }

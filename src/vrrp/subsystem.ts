@@ -118,9 +118,9 @@ export class VrrpSubsystem implements Subsystem {
 
   private async spawn(): Promise<void> {
     const child = fork(ENGINE, [], {
-      // GC on the engine's own (realtime) thread: V8's helper threads run at normal
-      // priority, and a collection waiting on them under load is a priority inversion.
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: ['--single-threaded-gc'],
+      // No V8 background threads (GC helpers, concurrent compilers): they would run at normal
+      // priority, and the realtime thread waiting for them under load is a priority inversion.
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: ['--single-threaded'],
       env: { ...process.env, LBD_STATE_DIR: this.ctx.stateDir },
     });
     this.child = child;

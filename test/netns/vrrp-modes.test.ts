@@ -164,3 +164,32 @@ test('sync group: a fault in one member moves the whole group', { timeout: 60_00
     assert.ok(a.lines.some((l) => l.sync_group === 'G' && l.state === 'MASTER'));
   } finally { await vl.cleanup(); }
 });
+
+test('VIPs with label and device; GARP burst count, second burst after the delay, periodic refresh', { timeout: 60_000 }, async () => {
+  const vl = await VrrpLab.create('vb');
+  try {
+    const a = new LbdNode(vl, await vl.host('a', 1), 'a');
+    await vl.lab.connect(a.ns, 'eth1', 'br1', ['198.18.1.1/24']);
+    const cap = await Capture.start(vl, await vl.host('c', 9), ['arp']);
+    await a.start(vrrpConfig({
+      VI_1: {
+        ...v3(150), state: 'MASTER',
+        virtual_ipaddress: [{ address: `${VIP1}/24`, label: 'eth0:vip' }],
+        virtual_ipaddress_excluded: [{ address: '198.18.1.100/24', dev: 'eth1' }],
+        garp_master_repeat: 3, garp_master_delay: 1, garp_master_refresh: 2, garp_master_refresh_repeat: 2,
+      },
+    }));
+    const m = await a.waitState('VI_1', 'MASTER', 5000);
+    assert.match(await must('ip', ['-n', a.ns, '-o', 'addr', 'show', 'dev', 'eth0']), new RegExp(`inet ${VIP1.replace(/\./g, '\\.')}/24 .*eth0:vip`));
+    assert.ok(await a.hasVip('198.18.1.100', 'eth1'), 'excluded VIP added on its own device');
+    await new Promise((r) => setTimeout(r, 4600));
+    const garps = cap.lines.filter((l) => l.ts >= m.at - 50 && garpRe(VIP1).test(l.text)).map((l) => l.ts - m.at);
+    // 3 at once, 3 more after 1 s, then 2 every 2 s (at 2 s and 4 s).
+    const near = (t: number) => garps.filter((g) => Math.abs(g - t) < 400).length;
+    assert.deepEqual([near(0), near(1000), near(2000), near(4000)], [3, 3, 2, 2], `GARP times: ${garps.map(Math.round).join(', ')}`);
+    await a.terminate();
+    assert.equal(await a.hasVip(VIP1), false);
+    assert.equal(await a.hasVip('198.18.1.100', 'eth1'), false);
+    cap.stop();
+  } finally { await vl.cleanup(); }
+});

@@ -92,7 +92,7 @@ test('track_script weight -30, fall 3, rise 5: the VIP moves after the third fai
 
     rmSync(flag);
     const failedAt = Date.now();
-    await sleep(every * 1000 * 1.5); // at most two failed runs so far
+    await sleep(every * 1000 * 1.2); // at most two failed runs so far
     assert.equal(a.state('VI_1'), 'MASTER');
     assert.equal((await a.instanceStatus('VI_1')).effectivePriority, 100);
     await b.waitState('VI_1', 'MASTER', 10_000);

@@ -10,8 +10,9 @@
  */
 import type { BenchModule, BenchResult } from './run.js';
 import { median, ratio } from './run.js';
-import { Capture, KeepalivedNode, LbdNode, VrrpLab, VIP1, garpRe, keepalivedConf, vrrpConfig } from '../test/lib/vrrp-lab.js';
+import { Capture, KeepalivedNode, LbdNode, VrrpLab, VIP1, garpRe, keepalivedConf, namespacePids, vrrpConfig } from '../test/lib/vrrp-lab.js';
 import { waitFor } from '../test/lib/netns.js';
+import { lbnet } from '../src/net/native.js';
 
 interface Setting { version: 2 | 3; interval: number }
 type Impl = 'lbd' | 'keepalived';
@@ -45,7 +46,8 @@ class Node {
     if (this.lbd) await this.lbd.waitState('VI_1', state, timeoutMs); else await this.ka!.waitState('VI_1', state, timeoutMs);
   }
 
-  crash(): Promise<number> { return this.lbd ? this.lbd.crash() : this.ka!.crash(); }
+  pids(): Promise<number[]> { return namespacePids(this.lbd?.ns ?? this.ka!.ns); }
+  crash(pids: number[]): Promise<number> { return this.lbd ? this.lbd.crash(pids) : this.ka!.crash(pids); }
   terminate(): Promise<number> { return this.lbd ? this.lbd.terminate() : this.ka!.terminate(); }
 }
 
@@ -54,7 +56,7 @@ async function measure(impl: Impl, s: Setting, runs: number, how: 'crash' | 'ter
   try {
     const master = new Node(impl, vl, await vl.host('m', 1), 'm', s, MASTER_PRIO);
     const backup = new Node(impl, vl, await vl.host('b', 2), 'b', s, BACKUP_PRIO);
-    const cap = await Capture.start(vl, await vl.host('c', 9), ['arp or vrrp']);
+    const cap = await Capture.start(vl, await vl.host('c', 9), ['arp or vrrp'], { realtime: true });
     await backup.start();
     await master.start();
     await master.waitState('MASTER');
@@ -64,9 +66,10 @@ async function measure(impl: Impl, s: Setting, runs: number, how: 'crash' | 'ter
       // Kill half an interval after one of the master's adverts: the same phase for both daemons,
       // so the signal-to-GARP times compare without the noise of where in the cycle a crash falls.
       await sleep(1000);
+      const pids = await master.pids();
       const advert = await cap.first(/198\.18\.0\.1 > 224\.0\.0\.18: VRRP/, Date.now(), 5000);
       await sleep(Math.max(0, advert.ts + s.interval * 500 - Date.now()));
-      const t0 = how === 'crash' ? await master.crash() : await master.terminate();
+      const t0 = how === 'crash' ? await master.crash(pids) : await master.terminate();
       const garp = await cap.first(garpRe(VIP1), t0, 10_000);
       const lastAdvert = cap.lines.filter((l) => l.ts < t0 && /198\.18\.0\.1 > 224\.0\.0\.18: VRRP/.test(l.text)).at(-1)?.ts ?? t0;
       samples.push({ kill: garp.ts - t0, fromLastAdvert: garp.ts - lastAdvert });
@@ -87,6 +90,9 @@ async function measure(impl: Impl, s: Setting, runs: number, how: 'crash' | 'ter
 
 export const run: BenchModule['run'] = async ({ quick, log }) => {
   const runs = quick ? 2 : 5;
+  // The kill must land at the intended phase of the advert cycle: on a loaded machine an
+  // ordinary timer here is tens of ms late, which would blur the comparison.
+  try { lbnet.setRealtime(20, 2_000_000); } catch (e) { log(`benchmark not realtime (${(e as Error).message}): expect noisier phases`); }
   const out: BenchResult[] = [];
   for (const s of SETTINGS) {
     const tag = `v${s.version}_${s.interval}s`;

@@ -43,14 +43,19 @@ export class VrrpLab {
   }
 }
 
+/** The processes in a namespace (list them ahead of a crash that must land at a precise time). */
+export async function namespacePids(ns: string): Promise<number[]> {
+  return (await must('ip', ['netns', 'pids', ns])).split(/\s+/).filter(Boolean).map(Number);
+}
+
 /**
  * A node crash: every process in the namespace is frozen (SIGSTOP), then killed.
  * Freezing first matters: a daemon's helper process that notices its parent die
  * (keepalived's VRRP child, lbd's engine) would otherwise send a priority-0
  * goodbye, which is a clean stop, not a crash. Returns the time of the crash.
  */
-async function crashNamespace(ns: string): Promise<number> {
-  const pids = (await must('ip', ['netns', 'pids', ns])).split(/\s+/).filter(Boolean).map(Number);
+async function crashNamespace(ns: string, known?: number[]): Promise<number> {
+  const pids = known ?? await namespacePids(ns);
   const t = Date.now();
   for (const pid of pids) { try { process.kill(pid, 'SIGSTOP'); } catch { /* gone */ } }
   for (const pid of pids) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
@@ -150,8 +155,8 @@ export class LbdNode {
   }
 
   /** Kill every process of the node (lbd and its VRRP engine): a crash, no goodbye. */
-  async crash(): Promise<number> {
-    const t = await crashNamespace(this.ns);
+  async crash(pids?: number[]): Promise<number> {
+    const t = await crashNamespace(this.ns, pids);
     await waitFor(`${this.name} dead`, () => this.exited(), 5000);
     return t;
   }
@@ -181,8 +186,10 @@ export class Capture {
   private proc: ChildProcess;
   private tail = '';
 
-  private constructor(vl: VrrpLab, ns: string, args: string[]) {
-    this.proc = vl.lab.spawn(ns, 'tcpdump', ['-l', '-n', '-tt', '-i', 'eth0', ...args]);
+  private constructor(vl: VrrpLab, ns: string, args: string[], realtime: boolean) {
+    const cmd = ['tcpdump', '-l', '-n', '-tt', '-i', 'eth0', ...args];
+    // Realtime (benchmarks): lines reach us without scheduling delay on a loaded machine.
+    this.proc = realtime ? vl.lab.spawn(ns, 'chrt', ['-f', '20', ...cmd]) : vl.lab.spawn(ns, cmd[0]!, cmd.slice(1));
     this.proc.stdout!.setEncoding('utf8');
     this.proc.stdout!.on('data', (d: string) => {
       const parts = (this.tail + d).split('\n');
@@ -195,8 +202,8 @@ export class Capture {
     });
   }
 
-  static async start(vl: VrrpLab, ns: string, args: string[]): Promise<Capture> {
-    const c = new Capture(vl, ns, args);
+  static async start(vl: VrrpLab, ns: string, args: string[], opts: { realtime?: boolean } = {}): Promise<Capture> {
+    const c = new Capture(vl, ns, args, opts.realtime ?? false);
     let err = '';
     c.proc.stderr!.setEncoding('utf8');
     c.proc.stderr!.on('data', (d: string) => { err += d; });
@@ -268,8 +275,8 @@ export class KeepalivedNode {
   }
 
   /** Kill every process of the node (lbd and its VRRP engine): a crash, no goodbye. */
-  async crash(): Promise<number> {
-    const t = await crashNamespace(this.ns);
+  async crash(pids?: number[]): Promise<number> {
+    const t = await crashNamespace(this.ns, pids);
     await waitFor(`${this.name} dead`, () => this.exited(), 5000);
     return t;
   }

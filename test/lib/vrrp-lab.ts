@@ -189,7 +189,7 @@ export class Capture {
   private constructor(vl: VrrpLab, ns: string, args: string[], realtime: boolean) {
     const cmd = ['tcpdump', '-l', '-n', '-tt', '-i', 'eth0', ...args];
     // Realtime (benchmarks): lines reach us without scheduling delay on a loaded machine.
-    this.proc = realtime ? vl.lab.spawn(ns, 'chrt', ['-f', '20', ...cmd]) : vl.lab.spawn(ns, cmd[0]!, cmd.slice(1));
+    this.proc = realtime ? vl.lab.spawn(ns, 'chrt', ['-f', '5', ...cmd]) : vl.lab.spawn(ns, cmd[0]!, cmd.slice(1));
     this.proc.stdout!.setEncoding('utf8');
     this.proc.stdout!.on('data', (d: string) => {
       const parts = (this.tail + d).split('\n');

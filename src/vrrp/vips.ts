@@ -77,14 +77,17 @@ export class VipManager {
   /** Add `vips` (all of them, or the new ones after a reload) and announce them. */
   take(o: VipOwner, vips: Vip[] = o.vips): Promise<void> {
     return this.enqueue(o.name, async (h) => {
+      const adds: Promise<void>[] = [];
       for (const v of vips) {
         if (h.held.some((x) => x.address === v.address && x.dev === v.dev)) continue;
         const s = this.spec(v);
         if (!s) { this.onError(o.name, `cannot add ${v.address}: interface ${v.dev} does not exist`); continue; }
-        if (!o.owner) await this.rtnl.addAddress(s);
-        h.held.push(v);
+        adds.push(o.owner ? Promise.resolve().then(() => { h.held.push(v); }) : this.rtnl.addAddress(s).then(() => { h.held.push(v); }));
       }
+      // The kernel applies an rtnetlink request inside sendmsg(): the VIPs exist once the requests
+      // are sent, so announce now rather than after the acknowledgements come back.
       this.announce(o.name, vips, o.garp.master_repeat, o.garp);
+      for (const r of await Promise.allSettled(adds)) if (r.status === 'rejected') this.onError(o.name, (r.reason as Error).message);
       this.persist();
       this.onChange();
       if (o.garp.master_delay > 0) h.timers.push(setTimeout(() => this.announce(o.name, o.vips, o.garp.master_repeat, o.garp), o.garp.master_delay * 1000));

@@ -180,8 +180,8 @@ test('VIPs with label and device; GARP burst count, second burst after the delay
       },
     }));
     const m = await a.waitState('VI_1', 'MASTER', 5000);
-    assert.match(await must('ip', ['-n', a.ns, '-o', 'addr', 'show', 'dev', 'eth0']), new RegExp(`inet ${VIP1.replace(/\./g, '\\.')}/24 .*eth0:vip`));
-    assert.ok(await a.hasVip('198.18.1.100', 'eth1'), 'excluded VIP added on its own device');
+    await waitFor('VIP with its label on eth0', async () => new RegExp(`inet ${VIP1.replace(/\./g, '\\.')}/24 .*eth0:vip`).test(await must('ip', ['-n', a.ns, '-o', 'addr', 'show', 'dev', 'eth0'])), 2000);
+    await waitFor('excluded VIP added on its own device', () => a.hasVip('198.18.1.100', 'eth1'), 2000);
     await new Promise((r) => setTimeout(r, 4600));
     const garps = cap.lines.filter((l) => l.ts >= m.at - 50 && garpRe(VIP1).test(l.text)).map((l) => l.ts - m.at);
     // 3 at once, 3 more after 1 s, then 2 every 2 s (at 2 s and 4 s).

@@ -38,6 +38,8 @@ export interface GlobalSettings extends SmtpSettings {
   vrrp_mcast_group6: string;
   vrrp_skip_check_adv_addr: boolean;
   garp: GarpSettings;
+  /** How the VRRP engine process is scheduled (rt_priority 0: no realtime scheduling). */
+  vrrp_scheduling: { nice: number; rt_priority: number; rlimit_rtime_us: number };
   lvs_timeouts?: { tcp?: number; tcpfin?: number; udp?: number };
   logging: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' };
   admin: {
@@ -101,6 +103,8 @@ export interface VrrpInstance extends Notify {
   track_interface: { interface: string; weight: number }[];
   /** Weight already resolved: the instance's override, else the script's own weight. */
   track_script: { script: string; weight: number }[];
+  /** L7 frontends tracked as the external trackers `proxy:<frontend>`. */
+  track_proxy: { frontend: string; weight: number }[];
   dont_track_primary: boolean;
   skip_check_adv_addr: boolean;
   garp: GarpSettings;

@@ -58,6 +58,7 @@ function resolveGlobal(raw: RawConfig['global']): GlobalSettings {
     vrrp_mcast_group6: g.vrrp_mcast_group6 ?? DEFAULTS.mcast_group6,
     vrrp_skip_check_adv_addr: g.vrrp_skip_check_adv_addr ?? false,
     garp,
+    vrrp_scheduling: { nice: g.vrrp_priority ?? -10, rt_priority: g.vrrp_rt_priority ?? 10, rlimit_rtime_us: g.vrrp_rlimit_rtime ?? 500_000 },
     lvs_timeouts: g.lvs_timeouts,
     logging: { level: g.logging?.level ?? 'info' },
     admin: {
@@ -326,6 +327,7 @@ export function resolveConfig(raw: RawConfig): Config {
         const weight = typeof t === 'string' || t.weight === undefined ? scriptWeight.get(script) ?? 0 : t.weight;
         return { script, weight };
       }),
+      track_proxy: (i.track_proxy ?? []).map((t) => (typeof t === 'string' ? { frontend: t, weight: 0 } : { frontend: t.frontend, weight: t.weight ?? 0 })),
       dont_track_primary: i.dont_track_primary ?? false,
       skip_check_adv_addr: i.skip_check_adv_addr ?? global.vrrp_skip_check_adv_addr,
       garp,

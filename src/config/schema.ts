@@ -71,6 +71,9 @@ export const GlobalSchema = Obj({
   vrrp_garp_master_refresh_repeat: Opt(Int(1, 255)),
   vrrp_garp_interval: Opt(Num(0, 1, 'seconds between GARPs within a burst')),
   vrrp_gna_interval: Opt(Num(0, 1, 'seconds between unsolicited NAs within a burst')),
+  vrrp_priority: Opt(Int(-20, 19, 'nice value of the VRRP engine process (default -10)')),
+  vrrp_rt_priority: Opt(Int(0, 99, 'realtime (SCHED_RR) priority of the VRRP engine process; 0 = off (default 10)')),
+  vrrp_rlimit_rtime: Opt(Int(1000, 10000000, 'microseconds of CPU a realtime VRRP engine may use without blocking before it is killed and restarted (default 500000)')),
   lvs_timeouts: Opt(Obj({ tcp: Opt(Int(0, 2147483)), tcpfin: Opt(Int(0, 2147483)), udp: Opt(Int(0, 2147483)) })),
   logging: Opt(Obj({
     level: Opt(Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const)),
@@ -113,6 +116,11 @@ export const TrackScriptSchema = Type.Union([
   Obj({ script: Type.String({ pattern: NamePattern }), weight: Opt(Int(-253, 253, 'overrides the script\'s weight')) }),
 ]);
 
+export const TrackProxySchema = Type.Union([
+  Type.String({ pattern: NamePattern, description: 'an l7.frontends name' }),
+  Obj({ frontend: Type.String({ pattern: NamePattern }), weight: Opt(Int(-253, 253, '0 (default) = frontend down means FAULT')) }),
+]);
+
 export const NotifySchema = {
   notify_master: Opt(Command('run on transition to MASTER')),
   notify_backup: Opt(Command('run on transition to BACKUP')),
@@ -146,6 +154,7 @@ export const VrrpInstanceSchema = Obj({
   virtual_ipaddress_excluded: Opt(Type.Array(VipSchema, { maxItems: 1024 })),
   track_interface: Opt(Type.Array(TrackInterfaceSchema, { maxItems: 64 })),
   track_script: Opt(Type.Array(TrackScriptSchema, { maxItems: 64 })),
+  track_proxy: Opt(Type.Array(TrackProxySchema, { maxItems: 64, description: 'L7 frontends whose health moves this instance (same weight rule as track_script)' })),
   dont_track_primary: Opt(Type.Boolean()),
   skip_check_adv_addr: Opt(Type.Boolean()),
   garp_master_delay: Opt(Num(0, 255)),

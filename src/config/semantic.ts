@@ -62,7 +62,8 @@ export function checkSemantics(raw: RawConfig, cfg: Config): Diagnostic[] {
       warn([...base, 'preempt_delay'], 'preempt_delay has no effect with nopreempt');
     if (inst.authentication) {
       if (inst.version === 3) err([...base, 'authentication'], 'VRRPv3 has no authentication (RFC 5798 removed it); remove it or use version: 2');
-      if (inst.authentication.auth_type === 'AH' && inst.family === 6) err([...base, 'authentication', 'auth_type'], 'AH authentication is IPv4-only');
+      if (inst.authentication.auth_type === 'AH')
+        err([...base, 'authentication', 'auth_type'], 'AH authentication is not supported by lbd (RFC 3768 removed it and keepalived deprecates it); use auth_type: PASS, or no authentication');
     }
     for (const [key, addr] of [['mcast_src_ip', inst.mcast_src_ip], ['unicast_src_ip', inst.unicast_src_ip], ['mcast_dst_ip', rawInst.mcast_dst_ip]] as const) {
       if (addr && ipFamily(addr) !== inst.family) err([...base, key], `${addr} is ${famName(ipFamily(addr))} but the instance is ${famName(inst.family)}`);
@@ -95,6 +96,17 @@ export function checkSemantics(raw: RawConfig, cfg: Config): Diagnostic[] {
       }
       if (seenTs.has(t.script)) err(p, `script "${t.script}" is tracked twice`);
       seenTs.add(t.script);
+    });
+    const frontends = cfg.l7.frontends.map((f) => f.name);
+    const seenTp = new Set<string>();
+    inst.track_proxy.forEach((t, i) => {
+      const p: ConfigPath = [...base, 'track_proxy', i];
+      if (!frontends.includes(t.frontend)) {
+        const s = suggest(t.frontend, frontends);
+        err(p, `frontend "${t.frontend}" is not defined in l7.frontends${s ? ` (did you mean "${s}"?)` : frontends.length ? `; defined: ${frontends.join(', ')}` : ''}`);
+      }
+      if (seenTp.has(t.frontend)) err(p, `frontend "${t.frontend}" is tracked twice`);
+      seenTp.add(t.frontend);
     });
     if (inst.smtp_alert && cfg.global.notification_email.length === 0)
       warn([...base, 'smtp_alert'], 'no global notification_email is set, so no alert can be sent');

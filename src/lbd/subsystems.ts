@@ -1,14 +1,20 @@
 /** The engines lbd runs, in start order (stopped in reverse). */
 import type { Subsystem, SubsystemContext } from './subsystem.js';
 import type { Daemon } from './daemon.js';
+import { VrrpSubsystem } from '../vrrp/subsystem.js';
 import { HealthSubsystem } from '../health/health-subsystem.js';
 import { ProxySubsystem } from '../proxy/subsystem.js';
 import { AdminSubsystem } from '../admin/subsystem.js';
 
 export function buildSubsystems(ctx: SubsystemContext, daemon: Daemon): Subsystem[] {
+  const vrrp = new VrrpSubsystem(ctx);
+  const proxy = new ProxySubsystem(ctx);
+  // The built-in "is the local proxy serving?" tracker: track_proxy entries follow each frontend's probe.
+  proxy.on('health', (frontend, ok) => vrrp.setExternalTracker(`proxy:${frontend}`, ok));
   return [
+    vrrp,
     new HealthSubsystem(ctx), // before lvs: it is the PoolSource lvs programs from
-    new ProxySubsystem(ctx),
+    proxy,
     new AdminSubsystem(ctx, daemon), // last: it serves what the others publish
   ];
 }

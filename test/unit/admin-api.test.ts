@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import type { HealthStatus, RealServerStatus } from '../../src/health/status.js';
+import type { VrrpStatus } from '../../src/vrrp/status.js';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
@@ -25,7 +26,19 @@ test('GET /api/v1/status shows every configured object, then what the subsystems
   assert.deepEqual(before.virtual_servers[0].real_servers.map((r: any) => [r.key, r.health, r.weight_configured, r.weight]),
     [['198.18.0.11:80', 'unknown', 3, null], ['198.18.0.12:80', 'unknown', 1, null]]);
 
-  h.daemon.status.publish('vrrp', { maintenance: false, instances: [{ name: 'VI_WEB', state: 'MASTER', priority: 150, master: '198.18.0.2', adverts_sent: 10, adverts_received: 2, transitions: 1, dropped: { auth: 3 }, last_transition: { time: '2026-01-01T00:00:00Z', from: 'BACKUP', to: 'MASTER', reason: 'master down' } }] });
+  const vrrp: VrrpStatus = {
+    maintenance: false, syncGroups: [], sockets: [], externalTrackers: {}, scheduling: 'SCHED_RR 10',
+    engine: { running: true, pid: 1, restarts: 0, startedAt: '2026-01-01T00:00:00Z', lastExit: null },
+    instances: [{
+      name: 'VI_WEB', interface: 'eth0', family: 4, vrid: 51, version: 2, state: 'MASTER', basePriority: 150, effectivePriority: 150,
+      advertInt: 1, masterAdvertInt: 1, masterDownInterval: 3.41, masterAddress: '198.18.0.2', sourceAddress: '198.18.0.2',
+      destinations: ['224.0.0.18'], vips: ['198.18.0.100/24'], vipsHeld: ['198.18.0.100/24'], syncGroup: null, faults: [],
+      lastTransition: { at: Date.parse('2026-01-01T00:00:00Z'), from: 'BACKUP', to: 'MASTER', reason: 'master down' },
+      counters: { advertsSent: 10, advertsReceived: 2, priorityZeroSent: 0, priorityZeroReceived: 0, sendErrors: 0, becameMaster: 1, releasedMaster: 0, dropped: { auth: 3 } },
+      jitter: { samples: 10, meanMs: 0.2, p99Ms: 0.5, maxMs: 0.5, maxEverMs: 0.5 }, trackers: [],
+    }],
+  };
+  h.daemon.status.publish('vrrp', vrrp);
   const rs = (key: string, up: boolean, extra: Partial<RealServerStatus>): RealServerStatus => ({
     key, address: key.split(':')[0]!, port: 80, state: up ? 'up' : 'down', since: '2026-01-01T00:00:00Z', reason: up ? 'HTTP status 200 on /' : 'connection refused',
     in_pool: up, weight: up ? 3 : null, configured_weight: 3, inhibit_on_failure: false, drain: false, disabled: false, weight_override: null,

@@ -3,7 +3,8 @@ import { readdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { Daemon } from '../../lbd/daemon.js';
 import type { StatusView } from './schemas.js';
-import { vrrpView, type VrrpSection } from './vrrp.js';
+import { vrrpView } from './vrrp.js';
+import type { VrrpStatus } from '../../vrrp/status.js';
 import { servicesView, type LvsSection } from './services.js';
 import type { HealthStatus } from '../../health/status.js';
 import { l7View } from './l7.js';
@@ -25,7 +26,7 @@ export function latestRevision(daemon: Daemon): number | null {
 export function buildStatusView(daemon: Daemon): StatusView {
   const config = daemon.running;
   const hub = daemon.status;
-  const vrrp = hub.get<VrrpSection>('vrrp');
+  const vrrp = hub.get<VrrpStatus>('vrrp');
   const lvs = hub.get<LvsSection>('lvs');
   const health = hub.get<HealthStatus>('health');
   const l7 = hub.get<L7Status>('l7');

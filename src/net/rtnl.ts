@@ -1,0 +1,167 @@
+/**
+ * rtnetlink for VRRP: interface and address listing, VIP add/remove, and link
+ * and address events (no polling). Built on npm `netlink`, around its traps:
+ * events are read from the underlying socket so NEWADDR and DELADDR stay
+ * apart; ENOBUFS (events lost) triggers a full resync instead of a crash; the
+ * event socket does not hold the process open (the owner decides when to close).
+ */
+import { EventEmitter } from 'node:events';
+import { createRtNetlink, rt, type RtNetlinkSocket, type NetlinkMessage } from 'netlink';
+import { bytesToIp, ipToBytes, type Family } from '../util/ip.js';
+
+export interface LinkInfo {
+  index: number;
+  name: string;
+  /** Administratively up and carrier present (IFF_UP and IFF_RUNNING). */
+  up: boolean;
+  mac: Buffer | null;
+}
+
+export interface AddrInfo {
+  index: number;
+  family: Family;
+  address: string;
+  prefix: number;
+  label?: string;
+  secondary: boolean;
+  /** IPv6 duplicate address detection still running or failed: not usable as a source yet. */
+  tentative: boolean;
+  /** RT_SCOPE_* (0 global, 253 link, 254 host). */
+  scope: number;
+}
+
+export interface AddressSpec {
+  address: string;
+  prefix: number;
+  family: Family;
+  index: number;
+  label?: string;
+  broadcast?: string;
+  scope?: 'global' | 'site' | 'link' | 'host';
+}
+
+const SCOPES = { global: 0, site: 200, link: 253, host: 254 } as const;
+const AF = { 4: 2, 6: 10 } as const;
+
+export interface RtnlEvents {
+  link: [link: LinkInfo, removed: boolean];
+  addr: [addr: AddrInfo, removed: boolean];
+  /** Events were lost (ENOBUFS): listeners must re-read the state. */
+  resync: [];
+  error: [err: Error];
+}
+
+function toLink(m: rt.LinkMessage): LinkInfo {
+  const f = m.data.flags ?? {};
+  return { index: m.data.index ?? 0, name: m.attrs.ifname ?? '', up: !!f.up && !!f.running, mac: m.attrs.address ?? null };
+}
+
+function toAddr(m: rt.AddressMessage): AddrInfo | null {
+  const raw = m.attrs.local ?? m.attrs.address;
+  if (!raw || (raw.length !== 4 && raw.length !== 16)) return null;
+  const flags = m.attrs.flags ?? m.data.flags ?? {};
+  return {
+    index: m.data.index ?? 0, family: raw.length === 4 ? 4 : 6, address: bytesToIp(raw), prefix: m.data.prefixlen ?? 0,
+    label: m.attrs.label, secondary: !!flags.secondary, tentative: !!flags.tentative || !!flags.dadfailed, scope: m.data.scope ?? 0,
+  };
+}
+
+/** "Request rejected: EEXIST" → "EEXIST". */
+function errnoOf(e: unknown): string {
+  return /Request rejected: (\w+)/.exec((e as Error).message)?.[1] ?? '';
+}
+
+export class Rtnl extends EventEmitter<RtnlEvents> {
+  private readonly req: RtNetlinkSocket;
+  private events?: RtNetlinkSocket;
+
+  constructor() {
+    super();
+    this.req = createRtNetlink();
+    this.req.socket.on('error', (e) => this.emit('error', e));
+  }
+
+  /** Start delivering 'link' and 'addr' events. */
+  subscribe(): void {
+    if (this.events) return;
+    const ev = createRtNetlink();
+    // A burst of address changes must not overflow the queue (events would be lost).
+    ev.socket.setRecvBufferSize(1 << 20);
+    for (const g of ['LINK', 'IPV4_IFADDR', 'IPV6_IFADDR'] as const) ev.addMembership(g);
+    ev.socket.on('error', (e) => {
+      if ((e as { code?: string }).code === 'ENOBUFS') this.emit('resync');
+      else this.emit('error', e);
+    });
+    ev.socket.on('message', (msgs: NetlinkMessage[]) => {
+      for (const m of msgs) this.dispatch(m);
+    });
+    this.events = ev;
+  }
+
+  private dispatch(m: NetlinkMessage): void {
+    try {
+      switch (m.type) {
+        case rt.MessageType.NEWLINK: case rt.MessageType.DELLINK:
+          this.emit('link', toLink(rt.parseLinkMessage(m.data)), m.type === rt.MessageType.DELLINK);
+          break;
+        case rt.MessageType.NEWADDR: case rt.MessageType.DELADDR: {
+          const a = toAddr(rt.parseAddressMessage(m.data));
+          if (a) this.emit('addr', a, m.type === rt.MessageType.DELADDR);
+          break;
+        }
+        default:
+      }
+    } catch (e) {
+      this.emit('error', new Error(`undecodable rtnetlink event (type ${m.type}): ${(e as Error).message}`));
+    }
+  }
+
+  async links(): Promise<LinkInfo[]> {
+    return (await this.req.getLinks()).map(toLink);
+  }
+
+  async addresses(): Promise<AddrInfo[]> {
+    return (await this.req.getAddresses()).map(toAddr).filter((a): a is AddrInfo => a !== null);
+  }
+
+  private addrMessage(a: AddressSpec): [rt.Address, rt.AddressAttrs] {
+    const bytes = ipToBytes(a.address);
+    const attrs: rt.AddressAttrs = { local: bytes, address: bytes };
+    if (a.family === 6) delete attrs.local;
+    if (a.label) attrs.label = a.label;
+    if (a.broadcast) attrs.broadcast = ipToBytes(a.broadcast);
+    // IPv6 VIPs skip DAD: the address is ours by election, and tentative addresses cannot serve traffic.
+    if (a.family === 6) attrs.flags = { nodad: true };
+    return [{ family: AF[a.family], prefixlen: a.prefix, index: a.index, scope: a.scope ? SCOPES[a.scope] : 0 }, attrs];
+  }
+
+  /** Add an address; 'exists' when it is already there (not an error for an idempotent reconciler). */
+  async addAddress(a: AddressSpec): Promise<'added' | 'exists'> {
+    const [data, attrs] = this.addrMessage(a);
+    try {
+      await this.req.newAddress(data, attrs, { flags: 0x400 | 0x200 /* CREATE | EXCL */ });
+      return 'added';
+    } catch (e) {
+      if (errnoOf(e) === 'EEXIST') return 'exists';
+      throw new Error(`adding ${a.address}/${a.prefix}: ${errnoOf(e) || (e as Error).message}`);
+    }
+  }
+
+  async delAddress(a: AddressSpec): Promise<'removed' | 'absent'> {
+    const [data, attrs] = this.addrMessage(a);
+    try {
+      await this.req.delAddress(data, attrs);
+      return 'removed';
+    } catch (e) {
+      const code = errnoOf(e);
+      if (code === 'EADDRNOTAVAIL' || code === 'ENODEV') return 'absent';
+      throw new Error(`removing ${a.address}/${a.prefix}: ${code || (e as Error).message}`);
+    }
+  }
+
+  close(): void {
+    this.req.socket.close();
+    this.events?.socket.close();
+    this.events = undefined;
+  }
+}

@@ -32,6 +32,8 @@ export class IpvsUnavailableError extends Error {
     super('IPVS is not available in this kernel: the generic netlink family "IPVS" does not exist ' +
       '(load the ip_vs module, or use a kernel built with CONFIG_IP_VS)' + (detail ? `: ${detail}` : ''));
     this.name = 'IpvsUnavailableError';
+    // A fact about the machine, not a bug: one line wherever it is printed or logged.
+    this.stack = `${this.name}: ${this.message}`;
   }
 }
 

@@ -1,7 +1,10 @@
 /** The engines lbd runs, in start order (stopped in reverse). */
 import type { Subsystem, SubsystemContext } from './subsystem.js';
 import type { Daemon } from './daemon.js';
+import { LvsSubsystem } from '../lvs/subsystem.js';
 
-export function buildSubsystems(_ctx: SubsystemContext, _daemon: Daemon): Subsystem[] {
-  return [];
+export function buildSubsystems(ctx: SubsystemContext, _daemon: Daemon): Subsystem[] {
+  return [
+    new LvsSubsystem(ctx),
+  ];
 }

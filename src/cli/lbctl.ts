@@ -2,12 +2,16 @@
 /** lbctl: the appliance's command-line tool. Each verb lives in its own module. */
 import { runCheck } from './check.js';
 import { runImport } from './import.js';
+import { runIpvs } from './ipvs.js';
+import { runRealServerScript } from './realserver-script.js';
 
 interface Verb { summary: string; run: (args: string[]) => number | Promise<number> }
 
 const verbs: Record<string, Verb> = {
   check: { summary: 'check FILE                          validate an appliance YAML or a keepalived.conf', run: runCheck },
   import: { summary: 'import keepalived FILE [-o OUT]     convert a keepalived.conf to appliance YAML', run: runImport },
+  ipvs: { summary: 'ipvs list|info|add|del ...          the kernel\'s IPVS table by hand (lbctl ipvs -h)', run: runIpvs },
+  'realserver-script': { summary: 'realserver-script --vip ADDR        print a real server\'s LVS-DR set-up script', run: runRealServerScript },
 };
 
 function usage(): string {

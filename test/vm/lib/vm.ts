@@ -93,7 +93,7 @@ export async function runInVm(opts: VmOptions): Promise<VmRun> {
   ].join('\n'));
 
   const args = [
-    '-accel', 'tcg,thread=multi', '-cpu', 'max', '-m', String(opts.memoryMb ?? 1024), '-smp', String(opts.cpus ?? 2),
+    '-accel', 'tcg,thread=multi', '-cpu', process.env.LBVM_CPU ?? 'max', '-m', String(opts.memoryMb ?? 1024), '-smp', String(opts.cpus ?? 2),
     '-display', 'none', '-serial', 'stdio', '-monitor', 'none', '-no-reboot', '-nic', 'none',
     '-kernel', join(BUILD, 'vmlinuz'), '-initrd', join(BUILD, 'initrd.gz'),
     '-append', 'console=ttyS0 quiet panic=-1',

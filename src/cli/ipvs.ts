@@ -54,7 +54,8 @@ export async function runIpvs(argv: string[]): Promise<number> {
         check(0);
         client = await IpvsClient.open();
         const services = await client.services();
-        const rows = await Promise.all(services.map(async (s) => ({ service: s, destinations: await client!.destinations(s.key) })));
+        const rows = [];
+        for (const s of services) rows.push({ service: s, destinations: await client.destinations(s.key) });
         process.stdout.write(o.json ? JSON.stringify(rows, null, 2) + '\n' : formatTable(rows));
         return 0;
       }

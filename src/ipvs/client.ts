@@ -4,7 +4,8 @@
  * flight) so that programming thousands of objects costs few system calls.
  */
 import { IPVS_GENL_NAME } from './constants.js';
-import { GenlTransport, type TransportOptions } from './transport.js';
+import { GenlTransport, type GenlRequest, type TransportOptions } from './transport.js';
+import type { NlMessage } from './netlink.js';
 import { KernelError, IpvsError, IpvsUnavailableError } from './errors.js';
 import {
   decodeDaemon, decodeDest, decodeFamilyId, decodeInfo, decodeService, decodeTimeouts, familyRequest, ipvsRequests as R, operationRequest,
@@ -31,6 +32,8 @@ export interface ApplyResult {
 export class IpvsClient {
   private readonly batchSize: number;
   private readonly window: number;
+  /** The kernel runs one dump per socket at a time (EBUSY otherwise): dumps wait their turn. */
+  private dumps: Promise<unknown> = Promise.resolve();
 
   private constructor(private readonly t: GenlTransport, readonly familyId: number, opts: ClientOptions) {
     this.batchSize = Math.max(1, opts.batchSize ?? 64);
@@ -58,6 +61,12 @@ export class IpvsClient {
     try { return await p; } catch (e) { throw new IpvsError(what, e as Error); }
   }
 
+  private dump(req: GenlRequest): Promise<NlMessage[]> {
+    const p = this.dumps.then(() => this.t.request(req));
+    this.dumps = p.catch(() => undefined);
+    return p;
+  }
+
   async info(): Promise<IpvsInfo> {
     const r = await this.one({ op: 'get-info', object: 'IPVS' }, this.t.request(R.getInfo(this.familyId)));
     return decodeInfo(r[0]!);
@@ -65,7 +74,7 @@ export class IpvsClient {
 
   /** Every virtual service with its statistics. */
   async services(): Promise<ServiceInfo[]> {
-    const r = await this.one({ op: 'list-services', object: 'all' }, this.t.request(R.dumpServices(this.familyId)));
+    const r = await this.one({ op: 'list-services', object: 'all' }, this.dump(R.dumpServices(this.familyId)));
     return r.map(decodeService);
   }
 
@@ -85,7 +94,7 @@ export class IpvsClient {
   }
 
   async destinations(key: ServiceKey): Promise<DestinationInfo[]> {
-    const r = await this.one({ op: 'list-dests', object: serviceId(key) }, this.t.request(R.dumpDests(this.familyId, key)));
+    const r = await this.one({ op: 'list-dests', object: serviceId(key) }, this.dump(R.dumpDests(this.familyId, key)));
     return r.map((m) => decodeDest(m, key.family));
   }
 
@@ -136,7 +145,7 @@ export class IpvsClient {
   }
 
   async syncDaemons(): Promise<SyncDaemon[]> {
-    const r = await this.one({ op: 'list-sync-daemons', object: 'all' }, this.t.request(R.dumpDaemons(this.familyId)));
+    const r = await this.one({ op: 'list-sync-daemons', object: 'all' }, this.dump(R.dumpDaemons(this.familyId)));
     return r.map(decodeDaemon);
   }
 

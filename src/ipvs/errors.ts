@@ -47,6 +47,7 @@ function meaning(op: Operation['op'] | string, code: string, scheduler?: string)
       return op.endsWith('-dest') ? 'no such destination' : undefined;
     case 'EPERM': return 'permission denied (needs CAP_NET_ADMIN)';
     case 'EINVAL': return 'the kernel rejected the values';
+    case 'ERANGE': return 'weight or thresholds out of range (the lower threshold must not exceed the upper)';
     case 'EAFNOSUPPORT': return 'address family not supported (IPv6 needs CONFIG_IP_VS_IPV6; mixed families need tunnelling)';
     default: return undefined;
   }

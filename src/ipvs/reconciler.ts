@@ -119,7 +119,6 @@ export class Reconciler {
       for (const s of await this.client.lookup([...unique.values()])) if (s) found.push(s);
     }
     const out = new Map<string, ObservedService>();
-    // Dumps run one at a time: the kernel allows one dump in progress per socket.
     for (const s of found) {
       const id = serviceId(s.key);
       out.set(id, { service: s, destinations: withDests.has(id) ? await this.client.destinations(s.key) : [] });

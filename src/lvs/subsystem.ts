@@ -73,10 +73,10 @@ export class LvsSubsystem implements Subsystem {
     this.config = config;
     this.owned.load();
     await this.serial(async () => {
-      if (await this.connect(config)) {
-        await this.applyTimeouts(config);
-        await this.reconcile(config.virtual_servers, this.owned.ids(), 'start');
-      }
+      // Without IPVS there is nothing to mark packets for.
+      if (!(await this.connect(config))) return;
+      await this.applyTimeouts(config);
+      await this.reconcile(config.virtual_servers, this.owned.ids(), 'start');
       await this.applyMarks(config, true);
     });
     this.pool.on('change', this.onPoolChange);
@@ -97,8 +97,13 @@ export class LvsSubsystem implements Subsystem {
     const d = diff.virtual_servers;
     const touched = new Set([...d.added, ...d.removed, ...d.changed]);
     await this.serial(async () => {
-      if (touched.size || diff.global) {
-        if (!(await this.connect(next))) { await this.applyMarks(next); return; }
+      if (!this.client) {
+        // IPVS was missing so far: once it is there, everything is programmed, as at start.
+        if (!(await this.connect(next))) return;
+        await this.applyTimeouts(next);
+        await this.reconcile(next.virtual_servers, this.owned.ids(), 'reload (IPVS now available)');
+        await this.applyMarks(next, true);
+        return;
       }
       if (diff.global && !isDeepStrictEqual(prev.global.lvs_timeouts, next.global.lvs_timeouts)) await this.applyTimeouts(next);
       if (touched.size) {

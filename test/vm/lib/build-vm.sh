@@ -2,8 +2,8 @@
 # Builds the VM test tier's boot files into build/vm/ (gitignored): Debian's generic kernel
 # (it has IPVS, nftables, 9p and overlayfs as modules; the host kernel has no IPVS) and a
 # busybox initramfs that mounts the host root over 9p as a read-only overlay lower layer.
-# Idempotent: does nothing when build/vm/ready matches this script. Needs root, apt, network
-# to the Debian mirror on the first run only.
+# Idempotent: the kernel is fetched once (delete build/vm to fetch a newer one); the
+# initramfs is rebuilt when this script or init.sh change. Needs root and apt.
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 here=test/vm/lib
@@ -20,8 +20,9 @@ if [ ! -f "$out/kver" ] || [ ! -f "$out/vmlinuz" ]; then
   # The generic flavour: the cloud flavour lacks 9p.
   pkg=$(apt-cache depends linux-image-amd64 | awk '/Depends: linux-image-[0-9]/ { print $2; exit }')
   [ -n "$pkg" ] || { echo "vm: cannot resolve linux-image-amd64 (apt-get update?)" >&2; exit 1; }
-  (cd "$out/dl" && timeout 600 apt-get download -q "$pkg" 2>&1 | grep -v 'unsandboxed' || true)
-  deb=$(ls "$out"/dl/"$pkg"_*.deb 2>/dev/null | head -n1)
+  # apt warns that root downloads unsandboxed into a folder _apt cannot write: expected here.
+  (cd "$out/dl" && { timeout 600 apt-get download -q "$pkg" 2>&1 | grep -v 'unsandboxed'; true; })
+  deb=$(find "$out/dl" -name "${pkg}_*.deb" | head -n1)
   [ -n "$deb" ] || { echo "vm: apt-get download $pkg failed" >&2; exit 1; }
   dpkg-deb -x "$deb" "$out/kernel"
   rm -rf "$out/dl"
@@ -52,6 +53,7 @@ done | awk '!seen[$0]++' | while read -r ko; do
 done
 cp "$here/init.sh" "$ird/init"
 chmod +x "$ird/init"
-(cd "$ird" && find . | cpio -o -H newc --quiet | gzip -9) > "$out/initrd.gz"
+(cd "$ird" && find . | cpio -o -H newc --quiet | gzip -9) > "$out/initrd.gz.tmp"
+mv "$out/initrd.gz.tmp" "$out/initrd.gz" # a VM booting meanwhile reads the old or the new one
 echo "$stamp" > "$out/ready"
 echo "vm: initramfs for kernel $kver ready ($(du -sh "$out" | cut -f1))"

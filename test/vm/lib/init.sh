@@ -8,10 +8,11 @@ export PATH=/bin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
-for m in $(cat /modules/order); do insmod "/modules/$m" || echo "lbvm: insmod $m failed"; done
+while read -r m; do insmod "/modules/$m" || echo "lbvm: insmod $m failed"; done < /modules/order
 
 fail() { echo "lbvm: $*"; echo 125 > /out/exit-code 2>/dev/null; poweroff -f; }
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 out /out || fail "cannot mount the out share"
+# shellcheck source=/dev/null
 . /out/boot.env
 mount -t 9p -o trans=virtio,version=9p2000.L,ro,cache=loose,msize=512000 host /lower || fail "cannot mount the host root"
 mount -t tmpfs -o size="${LBVM_UPPER_SIZE:-512m}",mode=0755 tmpfs /upper

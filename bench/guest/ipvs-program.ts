@@ -1,10 +1,13 @@
 /**
  * Guest side of bench/ipvs-program.bench.ts (runs inside the test VM): program N services x 4
- * destinations from an empty table with lbd's LVS subsystem and with ipvsadm-restore on the
- * same content, then change one destination's weight with each; alternating, several runs.
+ * destinations from an empty table with lbd's LVS subsystem, with ipvsadm-restore and with
+ * `ipvsadm -R` on the same content; then change one destination's weight with each:
+ * ipvsadm-restore always clears the table and loads all of it again (its script runs
+ * `ipvsadm -C` first), so its change is the whole content with one weight changed, and
+ * `ipvsadm -e` for that one destination is the best a script can do. Alternating, several runs.
  * lbd's figure is the subsystem's own reconcile time (desired state, ownership record, kernel
- * read, plan, netlink apply; a daemon has paid Node's start-up long before); ipvsadm-restore's
- * is the process's wall time from spawn to exit, which is what running it costs.
+ * read, plan, netlink apply; a daemon has paid Node's start-up long before); the tools' is the
+ * process's wall time from spawn to exit, which is what running them costs.
  */
 import { spawn, execFileSync } from 'node:child_process';
 import { EventEmitter } from 'node:events';
@@ -45,28 +48,28 @@ function benchConfig(): Config {
   return resolveConfig(raw);
 }
 
-/** The same table as ipvsadm-restore input. */
-function restoreText(): string {
+/** The same table as ipvsadm-restore input; `weights` overrides "service/destination" weights. */
+function restoreText(weights = new Map<string, number>()): string {
   const lines: string[] = [];
   for (let i = 0; i < SERVICES; i++) {
     lines.push(`-A -t ${vip(i)}:80 -s wrr`);
-    for (let d = 0; d < DESTS; d++) lines.push(`-a -t ${vip(i)}:80 -r ${rs(d)}:80 -g -w 1`);
+    for (let d = 0; d < DESTS; d++) lines.push(`-a -t ${vip(i)}:80 -r ${rs(d)}:80 -g -w ${weights.get(`vs${i}/${rs(d)}`) ?? 1}`);
   }
   return lines.join('\n') + '\n';
 }
 
-/** Wall time of `ipvsadm-restore < file` (ms). */
-function timeRestore(file: string): Promise<number> {
+/** Wall time (ms) of a command from spawn to exit, stdin from `input` when given. */
+function timeCommand(cmd: string, args: string[], input?: string): Promise<number> {
   return new Promise((res, rej) => {
-    const fd = openSync(file, 'r');
+    const fd = input ? openSync(input, 'r') : 'ignore';
     const t0 = performance.now();
-    const p = spawn('ipvsadm-restore', [], { stdio: [fd, 'ignore', 'pipe'] });
+    const p = spawn(cmd, args, { stdio: [fd, 'ignore', 'pipe'] });
     let err = '';
     p.stderr!.on('data', (d: Buffer) => { err += d.toString(); });
     p.on('close', (code) => {
       const ms = performance.now() - t0;
-      closeSync(fd);
-      if (code !== 0) rej(new Error(`ipvsadm-restore failed (${code}): ${err}`)); else res(ms);
+      if (typeof fd === 'number') closeSync(fd);
+      if (code !== 0) rej(new Error(`${cmd} ${args.join(' ')} failed (${code}): ${err}`)); else res(ms);
     });
   });
 }
@@ -88,8 +91,8 @@ await scenario(async (report: Record<string, unknown>) => {
   const config = benchConfig();
   writeFileSync('/tmp/full.restore', restoreText());
   const log = createLogger({ level: 'warn', stream: process.stderr });
-  const full = { lbd: [] as number[], restore: [] as number[] };
-  const change = { lbd: [] as number[], restore: [] as number[] };
+  const full = { lbd: [] as number[], restore: [] as number[], ipvsadmR: [] as number[] };
+  const change = { lbd: [] as number[], restore: [] as number[], ipvsadmE: [] as number[] };
   const checks: unknown[] = [];
 
   for (let run = 0; run < RUNS; run++) {
@@ -122,20 +125,33 @@ await scenario(async (report: Record<string, unknown>) => {
     }
     await lvs.stop();
 
-    // ipvsadm-restore: the same content from an empty table, then single edits.
+    // ipvsadm-restore and ipvsadm -R: the same content from an empty table.
     sh('ipvsadm', ['-C']);
-    full.restore.push(await timeRestore('/tmp/full.restore'));
+    full.ipvsadmR.push(await timeCommand('ipvsadm', ['-R'], '/tmp/full.restore'));
+    checks.push({ run, after: 'ipvsadm -R full', ...countTable() });
+    sh('ipvsadm', ['-C']);
+    full.restore.push(await timeCommand('ipvsadm-restore', [], '/tmp/full.restore'));
     checks.push({ run, after: 'ipvsadm-restore full', ...countTable() });
+    // One weight: ipvsadm-restore reloads everything with it changed; ipvsadm -e edits one.
+    const weights = new Map<string, number>();
     for (let k = 0; k < CHANGES; k++) {
-      writeFileSync('/tmp/one.restore', `-e -t ${vip((k * 97) % SERVICES)}:80 -r ${rs(k % DESTS)}:80 -g -w ${2 + k}\n`);
-      change.restore.push(await timeRestore('/tmp/one.restore'));
+      const i = (k * 97) % SERVICES;
+      weights.set(`vs${i}/${rs(k % DESTS)}`, 2 + k);
+      // A whole-table reload each: three samples per run are enough.
+      if (k < 3) {
+        writeFileSync('/tmp/changed.restore', restoreText(weights));
+        change.restore.push(await timeCommand('ipvsadm-restore', [], '/tmp/changed.restore'));
+      }
+      change.ipvsadmE.push(await timeCommand('ipvsadm', ['-e', '-t', `${vip(i)}:80`, '-r', `${rs(k % DESTS)}:80`, '-g', '-w', String(20 + k)]));
     }
+    checks.push({ run, after: 'ipvsadm changes', ...countTable() });
   }
   sh('ipvsadm', ['-C']);
   report.services = SERVICES;
   report.destinations = SERVICES * DESTS;
   report.runs = RUNS;
-  report.full = { lbdMs: round(median(full.lbd)), restoreMs: round(median(full.restore)), lbdRuns: full.lbd.map(round), restoreRuns: full.restore.map(round) };
-  report.change = { lbdMs: round(median(change.lbd)), restoreMs: round(median(change.restore)), lbdRuns: change.lbd.map(round), restoreRuns: change.restore.map(round) };
+  const summary = (xs: Record<string, number[]>) => Object.fromEntries(Object.entries(xs).map(([k, v]) => [k, { median: round(median(v)), runs: v.map(round) }]));
+  report.full = summary(full);
+  report.change = summary(change);
   report.checks = checks;
 });

@@ -44,6 +44,7 @@ export function addressText(b: Buffer, family: Family): string {
 
 /** Canonical text of an address (so "2001:DB8::0001" and "2001:db8::1" compare equal). */
 export function canonicalAddress(address: string): string {
+  if (isIPv4(address)) return address; // isIPv4 accepts only the canonical dotted quad
   const f = familyOf(address);
   if (!f) throw new TypeError(`not an IP address: "${address}"`);
   return addressText(addressBytes(address), f);

@@ -17,7 +17,8 @@ export class MessageWriter {
   private off = 0;
   private msgStart = -1;
 
-  constructor(size = 4096) { this.buf = Buffer.alloc(size); }
+  // Unzeroed: every byte up to `length` is written (headers, values, padding).
+  constructor(size = 4096) { this.buf = Buffer.allocUnsafe(size); }
 
   get length(): number { return this.off; }
 
@@ -29,7 +30,7 @@ export class MessageWriter {
 
   private reserve(n: number): void {
     if (this.off + n <= this.buf.length) return;
-    const next = Buffer.alloc(Math.max(this.buf.length * 2, this.off + n));
+    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.off + n));
     this.buf.copy(next, 0, 0, this.off);
     this.buf = next;
   }

@@ -11,11 +11,12 @@ import { canonicalAddress } from './addr.js';
 import { destId, serviceId } from './format.js';
 import type { IpvsClient } from './client.js';
 import type { IpvsError } from './errors.js';
-import type { Destination, DestinationInfo, Operation, Service, ServiceInfo, ServiceKey } from './types.js';
+import type { Destination, Operation, Service, ServiceInfo, ServiceKey } from './types.js';
 
 export interface DesiredService extends Service { destinations: Destination[] }
 
-export interface ObservedService { service: ServiceInfo; destinations: DestinationInfo[] }
+/** A service as the kernel holds it (counters, when read, are ignored here). */
+export interface ObservedService { service: Service; destinations: Destination[] }
 
 /** A key with its address in canonical text, so equal services have equal ids. */
 export function canonicalKey(k: ServiceKey): ServiceKey {
@@ -99,6 +100,8 @@ export interface ReconcileResult {
   operations: Operation[];
   applied: number;
   errors: IpvsError[];
+  /** The kernel was read (false: the known state was trusted). */
+  read: boolean;
   observeMs: number;
   applyMs: number;
 }
@@ -107,6 +110,13 @@ export interface ReconcileResult {
 const SCOPED_READ_LIMIT = 32;
 
 export class Reconciler {
+  /**
+   * The kernel's state of services as last read, with our acknowledged writes applied since:
+   * null = known to be absent; no entry = unknown. Lets a small change be planned without a
+   * read (`useKnown`); anything that fails makes its service unknown again.
+   */
+  private readonly known = new Map<string, ObservedService | null>();
+
   constructor(private readonly client: IpvsClient) {}
 
   /** The kernel's state of the given services (destinations only for those in `withDests`). */
@@ -123,20 +133,72 @@ export class Reconciler {
       const id = serviceId(s.key);
       out.set(id, { service: s, destinations: withDests.has(id) ? await this.client.destinations(s.key) : [] });
     }
+    for (const id of unique.keys()) {
+      if (!out.has(id)) this.known.set(id, null);
+      else if (withDests.has(id)) this.known.set(id, out.get(id)!);
+    }
     return out;
   }
 
+  /** Record what a read elsewhere found (a status poll): `null` when the service is absent. */
+  learn(key: ServiceKey, state: ObservedService | null): void {
+    this.known.set(serviceId(canonicalKey(key)), state);
+  }
+
+  /** Forget what is known (the next reconcile reads the kernel). */
+  forget(): void { this.known.clear(); }
+
   /**
    * Make the kernel hold `desired`, and delete those of `deletable` that are not desired.
-   * Nothing outside these two sets is read or changed.
+   * Nothing outside these two sets is read or changed. With `useKnown`, services whose state
+   * is known are not read; if an operation then fails (someone changed the kernel behind our
+   * back), the services in scope are read and reconciled again at once.
    */
-  async reconcile(desired: readonly DesiredService[], deletable: readonly ServiceKey[] = []): Promise<ReconcileResult> {
+  async reconcile(desired: readonly DesiredService[], deletable: readonly ServiceKey[] = [], opts: { useKnown?: boolean } = {}): Promise<ReconcileResult> {
     const t0 = performance.now();
     const desiredIds = new Set(desired.map((d) => serviceId(canonicalKey(d.key))));
-    const observed = await this.observe([...desired.map((d) => d.key), ...deletable], desiredIds);
+    const scope = [...desired.map((d) => d.key), ...deletable];
+    let observed: Map<string, ObservedService>;
+    let read = true;
+    if (opts.useKnown && scope.every((k) => this.known.has(serviceId(canonicalKey(k))))) {
+      read = false;
+      observed = new Map();
+      for (const k of scope) {
+        const id = serviceId(canonicalKey(k));
+        const state = this.known.get(id);
+        if (state) observed.set(id, state);
+      }
+    } else {
+      observed = await this.observe(scope, desiredIds);
+    }
     const t1 = performance.now();
     const operations = planChanges(desired, observed, deletable);
     const { applied, errors } = operations.length ? await this.client.apply(operations) : { applied: 0, errors: [] };
-    return { operations, applied, errors, observeMs: t1 - t0, applyMs: performance.now() - t1 };
+    this.remember(operations, errors);
+    if (!read && errors.length) return this.reconcile(desired, deletable);
+    return { operations, applied, errors, read, observeMs: t1 - t0, applyMs: performance.now() - t1 };
+  }
+
+  /** Apply acknowledged operations to the known state; a failed one makes its service unknown. */
+  private remember(operations: readonly Operation[], errors: readonly IpvsError[]): void {
+    const failed = new Set(errors.map((e) => e.operation));
+    const unknown = new Set<string>();
+    for (const o of operations) {
+      const id = serviceId('service' in o ? o.service.key : o.key);
+      if (failed.has(o)) { unknown.add(id); continue; }
+      const state = this.known.get(id);
+      switch (o.op) {
+        case 'add-service': this.known.set(id, { service: o.service, destinations: [] }); break;
+        case 'update-service': if (state) state.service = o.service; break;
+        case 'delete-service': this.known.set(id, null); break;
+        default: {
+          if (!state) break;
+          const did = canonicalDestId(o.dest);
+          state.destinations = state.destinations.filter((d) => canonicalDestId(d) !== did);
+          if (o.op !== 'delete-dest') state.destinations.push(o.dest);
+        }
+      }
+    }
+    for (const id of unknown) this.known.delete(id);
   }
 }

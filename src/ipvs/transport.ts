@@ -67,7 +67,8 @@ export class GenlTransport {
    */
   send(reqs: GenlRequest[]): Promise<NlMessage[]>[] {
     if (this.closed) return reqs.map(() => Promise.reject(new TransportError('netlink socket is closed', 0)));
-    const w = new MessageWriter(Math.max(4096, reqs.length * 192));
+    // Small batches fit Node's pooled buffers; big ones start near their final size.
+    const w = new MessageWriter(Math.max(256, reqs.length * 192));
     const seqs: number[] = [];
     const promises = reqs.map((r) => {
       const start = w.length;

@@ -52,7 +52,7 @@ export class OwnershipStore {
   }
 
   private save(): void {
-    const data: OwnershipFile = { version: 1, services: Object.fromEntries([...this.services].sort(([a], [b]) => a.localeCompare(b))) };
+    const data: OwnershipFile = { version: 1, services: Object.fromEntries([...this.services].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) };
     atomicWriteFileSync(this.file, JSON.stringify(data, null, 2) + '\n', 0o600);
   }
 }

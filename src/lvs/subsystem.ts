@@ -14,7 +14,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { runCommand } from '../util/command.js';
 import {
   IpvsClient, IpvsUnavailableError, Reconciler, describeOperation, destId, parseServiceKey, serviceId,
-  type DesiredService, type Operation, type ServiceInfo,
+  type DesiredService, type DestinationInfo, type Operation, type ServiceInfo,
 } from '../ipvs/index.js';
 import { StaticPool, type PoolSource } from './pool.js';
 import { desiredServices, serviceIdsOf } from './desired.js';
@@ -50,7 +50,7 @@ export class LvsSubsystem implements Subsystem {
   private stopped = false;
   private readonly onPoolChange = (vsName: string) => {
     this.dirty.add(vsName);
-    void this.serial(() => this.reconcileDirty('pool change')).catch((e) => this.failed('pool change', e));
+    void this.serial(() => this.reconcileDirty('pool change', true)).catch((e) => this.failed('pool change', e));
   };
 
   constructor(private readonly ctx: SubsystemContext, opts: LvsOptions = {}) {
@@ -171,7 +171,7 @@ export class LvsSubsystem implements Subsystem {
    * Make the kernel hold `vss` and delete the `deletableIds` (owned services) nobody wants.
    * Ownership is recorded before creating and dropped after deleting.
    */
-  private async reconcile(vss: readonly VirtualServer[], deletableIds: string[], reason: string): Promise<void> {
+  private async reconcile(vss: readonly VirtualServer[], deletableIds: string[], reason: string, useKnown = false): Promise<void> {
     if (!this.reconciler) return;
     const started = performance.now();
     const desired = this.desiredOf(vss);
@@ -180,7 +180,7 @@ export class LvsSubsystem implements Subsystem {
     this.owned.add(vsOf);
     let result;
     try {
-      result = await this.reconciler.reconcile(desired, deletableIds.map(parseServiceKey));
+      result = await this.reconciler.reconcile(desired, deletableIds.map(parseServiceKey), { useKnown });
     } catch (e) {
       // The kernel could not be read or the socket failed: try these again at the next poll.
       for (const vs of vss) this.dirty.add(vs.name);
@@ -215,13 +215,14 @@ export class LvsSubsystem implements Subsystem {
     });
   }
 
-  private async reconcileDirty(reason: string): Promise<void> {
+  /** Reconcile the dirty virtual servers; a pool change trusts the known kernel state (one write, no read). */
+  private async reconcileDirty(reason: string, useKnown = false): Promise<void> {
     if (this.stopped || !this.reconciler || !this.dirty.size) return;
     const names = new Set(this.dirty);
     this.dirty.clear();
     const vss = this.config!.virtual_servers.filter((v) => names.has(v.name));
     const ids = vss.flatMap(serviceIdsOf).filter((id) => this.owned.owns(id));
-    await this.reconcile(vss, ids, `${reason} (${[...names].join(', ')})`);
+    await this.reconcile(vss, ids, `${reason} (${[...names].join(', ')})`, useKnown);
   }
 
   /** Set lvs_timeouts when the kernel's differ (0 or absent: leave that one as it is). */
@@ -268,7 +269,15 @@ export class LvsSubsystem implements Subsystem {
       for (const vs of this.config!.virtual_servers) {
         for (const id of serviceIdsOf(vs)) {
           const s = services.get(id);
-          out.push(s ? await this.serviceStatus(vs.name, id, s) : { virtualServer: vs.name, id, present: false, destinations: [] });
+          if (!s) {
+            this.reconciler?.learn(parseServiceKey(id), null);
+            out.push({ virtualServer: vs.name, id, present: false, destinations: [] });
+            continue;
+          }
+          const dests = await this.client.destinations(s.key);
+          // What was just read is the known state the next pool change is planned on.
+          if (this.owned.owns(id)) this.reconciler?.learn(s.key, { service: s, destinations: dests });
+          out.push(this.serviceStatus(vs.name, id, s, dests));
         }
       }
       this.publish({ ...this.status, available: true, updatedAt: new Date().toISOString(), services: out, timeouts: await this.client.timeouts() });
@@ -277,8 +286,7 @@ export class LvsSubsystem implements Subsystem {
     }
   }
 
-  private async serviceStatus(vsName: string, id: string, s: ServiceInfo): Promise<LvsServiceStatus> {
-    const dests = await this.client!.destinations(s.key);
+  private serviceStatus(vsName: string, id: string, s: ServiceInfo, dests: DestinationInfo[]): LvsServiceStatus {
     return {
       virtualServer: vsName, id, present: true, scheduler: s.scheduler,
       ...(s.flags & 1 ? { persistence: { timeout: s.timeout, netmask: s.netmask } } : {}),

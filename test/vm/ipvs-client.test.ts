@@ -31,6 +31,7 @@ interface Report {
   subsystemSave: string[];
   poolChange: { requests: Record<string, number>; log: Record<string, unknown>[] };
   subsystemSaveAfterPool: string[];
+  subsystemSaveAfterHandDelete: string[];
   status: LvsStatus;
   saveAfterStop: string[];
   ownedAfterStop: string;
@@ -161,6 +162,7 @@ describe('IPVS client against the real kernel (VM)', { timeout: 600_000 }, () =>
     assert.equal(r.poolChange.log.length, 1);
     assert.equal(r.poolChange.log[0]!.operations, 1);
     assert.ok(r.subsystemSaveAfterPool.includes('-a -t 198.18.0.60:80 -r 198.18.0.62:80 -g -w 0'));
+    assert.ok(r.subsystemSaveAfterHandDelete.includes('-a -t 198.18.0.60:80 -r 198.18.0.61:80 -g -w 5'), 'a destination deleted by hand comes back at the next pool change');
     const s = r.status;
     assert.equal(s.available, true);
     assert.deepEqual(s.timeouts, { tcp: 700, tcpFin: 31, udp: 200 });

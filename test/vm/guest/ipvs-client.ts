@@ -217,6 +217,13 @@ await scenario(async (report: Record<string, unknown>) => {
   const msgs = await cap.stop(() => Promise.resolve(sh('ipvsadm', ['-Ln'])), (m) => m.type === c.familyId && m.cmd === 15);
   report.poolChange = { requests: countRequests(msgs, c.familyId), log: ring.recent(10_000).slice(from).filter((l) => String(l.msg).startsWith('IPVS: ')) };
   report.subsystemSaveAfterPool = ipvsadmSave();
+  // Someone deletes a destination by hand; the next pool change for it still converges.
+  sh('ipvsadm', ['-d', '-t', '198.18.0.60:80', '-r', '198.18.0.61:80']);
+  pool.weights.set('198.18.0.61', 5);
+  const from2 = ring.recent(10_000).length;
+  pool.emit('change', 'web');
+  await waitUntil(() => ring.recent(10_000).slice(from2).some((l) => String(l.msg).startsWith('IPVS: ')));
+  report.subsystemSaveAfterHandDelete = ipvsadmSave();
   await connectAttempts('198.18.0.60', 80, 2);
   await waitUntil(() => (hub.get<LvsStatus>('lvs')?.services.find((x) => x.id === 'tcp:198.18.0.60:80')?.stats?.conns ?? 0) >= 2);
   report.status = hub.get<LvsStatus>('lvs');

@@ -168,7 +168,7 @@ describe('IPVS client against the real kernel (VM)', { timeout: 600_000 }, () =>
     assert.deepEqual(s.timeouts, { tcp: 700, tcpFin: 31, udp: 200 });
     assert.deepEqual(s.services.map((x) => [x.virtualServer, x.id, x.present, x.scheduler]), [['web', 'tcp:198.18.0.60:80', true, 'wrr'], ['dns', 'udp:[2001:db8::60]:53', true, 'rr']]);
     const web = s.services[0]!;
-    assert.deepEqual(web.destinations.map((d) => [d.id, d.weight]).sort(), [['198.18.0.61:80', 2], ['198.18.0.62:80', 0]]);
+    assert.deepEqual(web.destinations.map((d) => [d.id, d.weight]).sort(), [['198.18.0.61:80', 5], ['198.18.0.62:80', 0]]);
     assert.ok(web.stats!.conns >= 2, 'the service counted the two connection attempts');
     assert.equal(web.destinations.find((d) => d.id === '198.18.0.61:80')!.stats.conns, web.stats!.conns, 'all went to the weighted destination');
     assert.deepEqual(r.saveAfterStop, []);

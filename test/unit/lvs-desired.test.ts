@@ -108,6 +108,25 @@ describe('virtual servers as IPVS services', () => {
   });
 });
 
+describe('config checks the LVS subsystem relies on', () => {
+  const check = (vs: string) => parseConfigText(`global: { router_id: t }\nvirtual_servers:\n  - ${vs}\n`, 'c.yaml').diagnostics.map((d) => `${d.severity}: ${d.message}`);
+  it('persistence_granularity must fit the service family', () => {
+    assert.deepEqual(check('{ address: 198.18.0.10, port: 80, persistence_timeout: 60, persistence_granularity: "64", real_servers: [{ address: 198.18.0.11 }] }'),
+      ['error: /64 is not a prefix length for IPv4 (0-32)']);
+    assert.deepEqual(check('{ address: 2001:db8::10, port: 80, persistence_timeout: 60, persistence_granularity: 255.255.255.0, real_servers: [{ address: 2001:db8::11 }] }'),
+      ['error: an IPv6 service takes a prefix length (1-128), not a netmask']);
+    assert.deepEqual(check('{ address: 2001:db8::10, port: 80, persistence_timeout: 60, persistence_granularity: "64", real_servers: [{ address: 2001:db8::11 }] }'), []);
+  });
+  it('warns that a group\'s marking rules set its first fwmark only', () => {
+    const r = parseConfigText(`global: { router_id: t }
+virtual_server_groups: { g: [{ fwmark: 5 }, { fwmark: 6 }] }
+virtual_servers:
+  - { group: g, mark_rules: [{ address: 198.18.0.10, ports: [80] }], real_servers: [{ address: 198.18.0.11 }] }
+`, 'c.yaml');
+    assert.deepEqual(r.diagnostics.map((d) => d.message), ["the rules set fwmark 5, the group's first; mark the group's other fwmarks yourself"]);
+  });
+});
+
 describe('OwnershipStore', () => {
   it('starts empty, records and forgets services atomically, and survives a reload', () => {
     const dir = mkdtempSync(join(tmpdir(), 'lvs-own-'));

@@ -189,8 +189,10 @@ export class LvsSubsystem implements Subsystem {
     }
     const failed = new Set(result.errors.map((e) => e.object.split(' ')[0]!));
     const created = new Set(result.operations.filter((o): o is Extract<Operation, { op: 'add-service' }> => o.op === 'add-service').map((o) => serviceId(o.service.key)));
-    for (const [id, vs] of vsOf) {
-      if (!wasOwned.has(id) && !created.has(id)) this.log.warn({ service: id, virtual_server: vs }, `adopted kernel service ${id} for ${vs}: it existed but was not created by lbd`);
+    const adopted = [...vsOf.keys()].filter((id) => !wasOwned.has(id) && !created.has(id) && !failed.has(id));
+    if (adopted.length) {
+      this.log.warn({ services: adopted.slice(0, 20), count: adopted.length },
+        `adopted ${adopted.length} kernel service(s) that lbd did not create, because the config declares them (${adopted.slice(0, 3).join(', ')}${adopted.length > 3 ? ', ...' : ''})`);
     }
     // Deletable services are gone unless their delete failed (absent ones needed no delete).
     this.owned.remove(deletableIds.filter((id) => !vsOf.has(id) && !failed.has(id)));

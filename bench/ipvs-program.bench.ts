@@ -13,6 +13,7 @@ interface GuestReport {
   services: number;
   destinations: number;
   runs: number;
+  roundTripMs: number;
   full: { lbd: Figure; restore: Figure; ipvsadmR: Figure };
   change: { lbd: Figure; restore: Figure; ipvsadmE: Figure };
   checks: { services: number; dests: number }[];
@@ -38,7 +39,7 @@ export const run: BenchModule['run'] = async ({ quick, log }) => {
     fig(`ipvs-program-${services}x4`, r.full.lbd, r.full.restore, `from empty, ${services * 5} objects, ref ipvsadm-restore (wall time); VM (TCG): ratios only; target ratio <= 1.0`),
     fig(`ipvs-program-${services}x4-vs-ipvsadm-R`, r.full.lbd, r.full.ipvsadmR, 'same, ref ipvsadm -R (no clearing wrapper)'),
     fig('ipvs-change-1-dest', r.change.lbd, r.change.restore,
-      `one weight; first (cold JIT) ${r.change.lbd.runs[0]} ms; ref ipvsadm-restore, which reloads the whole table; target lbd < 5 ms`),
+      `one weight; first (cold JIT) ${r.change.lbd.runs[0]} ms; an empty netlink round trip here: ${r.roundTripMs} ms; ref ipvsadm-restore, which reloads the whole table; target lbd < 5 ms`),
     fig('ipvs-change-1-dest-vs-ipvsadm-e', r.change.lbd, r.change.ipvsadmE, 'one weight; ref one ipvsadm -e process'),
   ];
   return results;

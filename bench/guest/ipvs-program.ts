@@ -22,6 +22,7 @@ import type { DesiredDest, PoolEvents, PoolSource } from '../../src/lvs/pool.js'
 import type { LvsStatus } from '../../src/lvs/status.js';
 import { StatusHub } from '../../src/status/hub.js';
 import { createLogger } from '../../src/log/logger.js';
+import { IpvsClient } from '../../src/ipvs/index.js';
 
 const { values: o } = parseArgs({ options: { services: { type: 'string', default: '1000' }, runs: { type: 'string', default: '3' }, changes: { type: 'string', default: '9' } } });
 const SERVICES = Number(o.services), RUNS = Number(o.runs), CHANGES = Number(o.changes), DESTS = 4;
@@ -146,6 +147,12 @@ await scenario(async (report: Record<string, unknown>) => {
     }
     checks.push({ run, after: 'ipvsadm changes', ...countTable() });
   }
+  // The floor under one change: a netlink round trip that does nothing in the kernel.
+  const probe = await IpvsClient.open();
+  const rtt: number[] = [];
+  for (let i = 0; i < 30; i++) { const t0 = performance.now(); await probe.info(); rtt.push(performance.now() - t0); }
+  probe.close();
+  report.roundTripMs = round(median(rtt));
   sh('ipvsadm', ['-C']);
   report.services = SERVICES;
   report.destinations = SERVICES * DESTS;

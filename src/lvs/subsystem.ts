@@ -222,9 +222,9 @@ export class LvsSubsystem implements Subsystem {
     if (this.stopped || !this.reconciler || !this.dirty.size) return;
     const names = new Set(this.dirty);
     this.dirty.clear();
+    // Their services stay as they are (all desired): nothing to delete.
     const vss = this.config!.virtual_servers.filter((v) => names.has(v.name));
-    const ids = vss.flatMap(serviceIdsOf).filter((id) => this.owned.owns(id));
-    await this.reconcile(vss, ids, `${reason} (${[...names].join(', ')})`, useKnown);
+    await this.reconcile(vss, [], `${reason} (${[...names].join(', ')})`, useKnown);
   }
 
   /** Set lvs_timeouts when the kernel's differ (0 or absent: leave that one as it is). */

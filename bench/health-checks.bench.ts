@@ -260,7 +260,7 @@ async function measureSize(n: number, windowS: number, warmS: number, log: (msg:
  */
 export const run: BenchModule['run'] = async ({ quick, log }) => {
   const n = Number(process.env.LB_BENCH_HEALTH_SERVERS ?? 2000);
-  const windowS = Number(process.env.LB_BENCH_HEALTH_SECONDS ?? (quick ? 12 : 60));
+  const windowS = Number(process.env.LB_BENCH_HEALTH_SECONDS ?? (quick ? 10 : 60));
   const warmS = quick ? 3 : 5;
   const { l, k, refNote } = await measureSize(n, windowS, warmS, log);
   const ref = (x: number) => (k.error ? null : round(x));

@@ -14,6 +14,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run, waitFor } from '../lib/netns.js';
 import { lbctlJs, repoRoot } from '../lib/paths.js';
+import { parseYamlConfig } from '../../src/config/load.js';
+import { nodeConfig } from '../../src/demo/topology.js';
 
 const prefix = `ldt${randomBytes(2).toString('hex')}`;
 const base = mkdtempSync(join(tmpdir(), 'lbdemo-test-'));
@@ -58,6 +60,20 @@ after(async () => {
     await run('ip', ['netns', 'del', ns]);
   }
   rmSync(base, { recursive: true, force: true });
+});
+
+test('both variants give each node a valid config (L4 adds LVS-DR with HTTP_GET checks and a sorry server)', () => {
+  for (const variant of ['l4', 'l7'] as const) for (const node of ['lb1', 'lb2'] as const) {
+    const r = parseYamlConfig(nodeConfig(node, variant));
+    assert.deepEqual(r.diagnostics.filter((d) => d.severity === 'error'), [], `${node} ${variant}`);
+    const vs = r.config!.virtual_servers;
+    assert.equal(vs.length, variant === 'l4' ? 1 : 0);
+    if (variant === 'l4') {
+      assert.equal(vs[0]!.lb_kind, 'DR');
+      assert.ok(vs[0]!.sorry_server);
+      assert.ok(vs[0]!.real_servers.every((rs) => rs.checks.some((c) => c.type === 'HTTP_GET')));
+    }
+  }
 });
 
 test('requests through the VIP reach more than one real server', { timeout: 30_000 }, async () => {

@@ -281,11 +281,11 @@ export const run: BenchModule['run'] = async ({ quick, log }) => {
   ];
   if (quick) return out;
   for (const size of [n / 8, n / 2].map(Math.round)) {
-    const r = await measureSize(size, 20, warmS, log);
+    const r = await measureSize(size, 15, warmS, log);
     const kr = (x: number) => (r.k.error ? null : x);
     out.push(
       { name: `health-checks cpu ${size} servers`, unit: '%', lbd: round(r.l.cpuPct), ref: kr(round(r.k.cpuPct)), ratio: ratio(r.l.cpuPct, kr(r.k.cpuPct)), runs: 1,
-        note: `% of one core, 20 s window; scaling: compare with "health-checks cpu" (${n} servers); ${r.refNote}` },
+        note: `% of one core, 15 s window; scaling: compare with "health-checks cpu" (${n} servers); ${r.refNote}` },
       { name: `health-checks peak-rss ${size} servers`, unit: 'MB', lbd: round(r.l.rssMb), ref: kr(round(r.k.rssMb)), ratio: ratio(r.l.rssMb, kr(r.k.rssMb)), runs: 1,
         note: `scaling: compare with "health-checks peak-rss" (${n} servers)` },
     );

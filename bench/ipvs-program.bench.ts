@@ -27,7 +27,7 @@ export const run: BenchModule['run'] = async ({ quick, log }) => {
   log(`booting the VM: ${sizes.join(', ')} services x 4 destinations, ${runs} run(s) each for lbd and ipvsadm-restore`);
   const { report, run: vm } = await runGuestScript<GuestReport>('dist/bench/guest/ipvs-program.js', {
     args: ['--services', sizes.join(','), '--runs', String(runs), '--changes', quick ? '5' : '20'],
-    timeoutMs: quick ? 300_000 : 900_000,
+    timeoutMs: quick ? 300_000 : 1_200_000,
   });
   log(`VM run took ${Math.round(vm.durationMs / 1000)} s`);
   const fig = (name: string, lbd: Figure, ref: Figure, note: string): BenchResult =>

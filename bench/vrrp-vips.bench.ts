@@ -75,8 +75,16 @@ export const run: BenchModule['run'] = async ({ quick, log }) => {
   const out: BenchResult[] = [];
   // The quick run: the largest size only, once.
   for (const n of quick ? SIZES.slice(-1) : SIZES) {
-    const l = median(await measure('lbd', n, runs, log));
-    const k = median(await measure('keepalived', n, runs, log));
+    let l: number, k: number;
+    try {
+      l = median(await measure('lbd', n, runs, log));
+      k = median(await measure('keepalived', n, runs, log));
+    } catch (e) {
+      // One size failing must not hide the others' figures; the run still ends in failure.
+      log(`FAILED at ${n} VIPs: ${(e as Error).message}`);
+      process.exitCode = 1;
+      continue;
+    }
     out.push({ name: `vrrp_failover_${n}_vips`, unit: 'ms', lbd: Math.round(l), ref: Math.round(k), ratio: ratio(l, k), runs,
       note: `crash of the master to all ${n} VIPs on the backup's eth0 (VRRPv3, 0.1 s adverts: master_down_interval ~360 ms included)` });
   }

@@ -99,7 +99,7 @@ async function measure(services: number, quick: boolean, log: (msg: string) => v
     });
     const nextGeneration = () => new Promise<void>((resolve) => ctx.live.once('sections', () => resolve()));
 
-    const n = quick ? 20 : 300;
+    const n = quick ? 20 : 200;
     for (let i = 0; i < 5; i++) await get('/api/v1/status', { authorization: `Bearer ${token}` });
     const status: number[] = [];
     let statusBytes = 0;
@@ -111,7 +111,7 @@ async function measure(services: number, quick: boolean, log: (msg: string) => v
     }
     log(`${services} services: GET /api/v1/status: ${n} requests, ${(statusBytes / 1024).toFixed(0)} KiB each`);
 
-    const m = quick ? 10 : 100;
+    const m = quick ? 10 : 60;
     const cookie = `__Host-lbd_session=${sess.id}`;
     const dash: number[] = [];
     let dashBytes = 0;

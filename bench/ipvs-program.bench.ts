@@ -26,7 +26,7 @@ export const run: BenchModule['run'] = async ({ quick, log }) => {
   const runs = quick ? 1 : 3;
   log(`booting the VM: ${sizes.join(', ')} services x 4 destinations, ${runs} run(s) each for lbd and ipvsadm-restore`);
   const { report, run: vm } = await runGuestScript<GuestReport>('dist/bench/guest/ipvs-program.js', {
-    args: ['--services', sizes.join(','), '--runs', String(runs), '--changes', quick ? '5' : '20'],
+    args: ['--services', sizes.join(','), '--runs', String(runs), '--changes', quick ? '5' : '10'],
     timeoutMs: quick ? 300_000 : 1_200_000,
   });
   log(`VM run took ${Math.round(vm.durationMs / 1000)} s`);

@@ -92,7 +92,7 @@ async function measure(impl: Impl, s: Setting, runs: number, how: 'crash' | 'ter
 }
 
 export const run: BenchModule['run'] = async ({ quick, log }) => {
-  const runs = quick ? 1 : 5;
+  const runs = quick ? 1 : 3;
   // The kill must land at the intended phase of the advert cycle: on a loaded machine an
   // ordinary timer here is tens of ms late, which would blur the comparison. Priority 5 stays
   // below lbd's engine (10), so the measuring side never preempts what it measures.

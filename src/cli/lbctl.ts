@@ -9,6 +9,7 @@ interface Verb { summary: string; run: (args: string[]) => number | Promise<numb
 const verbs: Record<string, Verb> = {
   check: { summary: 'check FILE                          validate an appliance YAML or a keepalived.conf', run: runCheck },
   import: { summary: 'import keepalived FILE [-o OUT]     convert a keepalived.conf to appliance YAML', run: runImport },
+  console: { summary: 'console [--socket PATH] [--ascii]   the text console (the admin user\'s login program)', run: async (a) => (await import('../console/main.js')).consoleVerb(a) },
   render: { summary: 'render FILE [--out DIR]             the haproxy.cfg / nginx.conf lbd would run for FILE', run: runRender },
 };
 

@@ -106,6 +106,8 @@ function errnoOf(e: unknown): string {
 export class Rtnl extends EventEmitter<RtnlEvents> {
   private readonly req: RtNetlinkSocket;
   private events?: RtNetlinkSocket;
+  /** The dump in flight: the kernel interleaves concurrent dumps on one socket, which `netlink` cannot split. */
+  private dumping: Promise<unknown> = Promise.resolve();
 
   constructor() {
     super();
@@ -148,12 +150,19 @@ export class Rtnl extends EventEmitter<RtnlEvents> {
     }
   }
 
+  /** One dump at a time on the request socket. */
+  private dump<T>(fn: () => Promise<T>): Promise<T> {
+    const p = this.dumping.then(fn);
+    this.dumping = p.catch(() => undefined);
+    return p;
+  }
+
   async links(): Promise<LinkInfo[]> {
-    return (await this.req.getLinks()).map(toLink);
+    return (await this.dump(() => this.req.getLinks())).map(toLink);
   }
 
   async addresses(): Promise<AddrInfo[]> {
-    return (await this.req.getAddresses()).map(toAddr).filter((a): a is AddrInfo => a !== null);
+    return (await this.dump(() => this.req.getAddresses())).map(toAddr).filter((a): a is AddrInfo => a !== null);
   }
 
   private addrMessage(a: AddressSpec): [rt.Address, rt.AddressAttrs] {
@@ -202,7 +211,7 @@ export class Rtnl extends EventEmitter<RtnlEvents> {
 
   /** Routes of the main table. */
   async routes(): Promise<RouteInfo[]> {
-    return (await this.req.getRoutes()).map(toRoute).filter((r): r is RouteInfo => r !== null && r.table === MAIN_TABLE);
+    return (await this.dump(() => this.req.getRoutes())).map(toRoute).filter((r): r is RouteInfo => r !== null && r.table === MAIN_TABLE);
   }
 
   private routeMessage(r: { family: Family; dst?: string | null; dstLen?: number; gateway?: string | null; index?: number | null; metric?: number }): [rt.Route, rt.RouteAttrs] {

@@ -1,0 +1,234 @@
+/**
+ * The text console end to end: `lbctl console` in an 80×24 tmux pane, talking
+ * to a real lbd (VRRP instance, LVS-DR virtual service with HTTP checks of
+ * real servers in their own namespaces) over lbd's admin socket. What the
+ * console shows and does is checked against lbd's API and the kernel (`ip`).
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { join } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
+import { must } from '../lib/netns.js';
+import { Tmux } from '../lib/tmux.js';
+import { LbdNode, VrrpLab, VIP1 } from '../lib/vrrp-lab.js';
+import { exampleConfig } from '../lib/admin.js';
+import { lbctlJs } from '../lib/paths.js';
+
+/** The example LVS-DR node with quick checks, so a server's state is known within seconds. */
+const CONFIG = exampleConfig().replace('delay_loop: 5', 'delay_loop: 1').replace(/connect_timeout: 3/g, 'connect_timeout: 1')
+  .replace(/retry: 3/g, 'retry: 1').replace(/delay_before_retry: 2/g, 'delay_before_retry: 1');
+const HTTP_SERVER = `require('http').createServer((q, s) => s.end('ok ' + q.url)).listen(80, process.argv[1]);`;
+/** The management test interface and the subnet the wizard puts on it. */
+const MGMT = 'mgmt0';
+const MGMT_NET = '198.18.7';
+
+interface Env { vl: VrrpLab; lb: LbdNode; ns: string; socket: string; files: { network: string; hostname: string; resolvConf: string }; rs: ChildProcess }
+let env: Env;
+
+function api<T = any>(method: string, path: string, body?: unknown): Promise<T> { // eslint-disable-line @typescript-eslint/no-explicit-any
+  return new Promise((resolve, reject) => {
+    const data = body === undefined ? undefined : JSON.stringify(body);
+    const req = request({ socketPath: env.socket, method, path: `/api/v1${path}`, headers: data ? { 'content-type': 'application/json' } : {} }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => { try { resolve(JSON.parse(Buffer.concat(chunks).toString())); } catch (e) { reject(e); } });
+    });
+    req.on('error', reject);
+    req.end(data);
+  });
+}
+
+const ipAddr = async (dev: string) => (await must('ip', ['-n', env.ns, '-o', 'addr', 'show', 'dev', dev])).split('\n')
+  .map((l) => /inet6? (\S+)/.exec(l)?.[1]).filter((x): x is string => !!x && !x.startsWith('fe80'));
+
+async function console80x24(): Promise<Tmux> {
+  const t = await Tmux.start([process.execPath, lbctlJs, 'console', '--socket', env.socket], { env: { TERM: 'xterm-256color', LANG: 'C.UTF-8' } });
+  await t.waitFor(/Main menu|First-boot setup/);
+  return t;
+}
+
+before(async () => {
+  const vl = await VrrpLab.create('con');
+  try {
+    const ns = await vl.host('lb', 2);
+    // A second link for the management network, with no address yet.
+    await vl.lab.connect(ns, MGMT, 'br1');
+    const rsNs = await vl.host('rs11', 11);
+    const rs = vl.lab.spawn(rsNs, process.execPath, ['-e', HTTP_SERVER, '198.18.0.11']);
+    // 198.18.0.12 has no server: its check fails.
+    await vl.host('rs12', 12);
+    const files = { network: join(vl.tmp, 'etc', '10-mgmt.network'), hostname: join(vl.tmp, 'etc', 'hostname'), resolvConf: join(vl.tmp, 'etc', 'resolv.conf') };
+    const socket = join(vl.tmp, 'lbd.sock');
+    const lb = new LbdNode(vl, ns, 'lb1', {
+      uts: true, args: ['--admin-socket', socket, '--admin-listen', '127.0.0.1:0'],
+      env: { LBD_MGMT_NETWORK_FILE: files.network, LBD_HOSTNAME_FILE: files.hostname, LBD_RESOLV_CONF: files.resolvConf },
+    });
+    writeFileSync(lb.configFile, CONFIG);
+    await lb.start();
+    env = { vl, lb, ns, socket, files, rs };
+  } catch (e) {
+    await vl.cleanup();
+    throw e;
+  }
+});
+
+after(async () => {
+  if (env && !env.lb.exited()) await env.lb.terminate().catch(() => undefined);
+  await env?.vl.cleanup();
+});
+
+test('first boot: the setup offers the web admin password with the web UI address and certificate fingerprint', { timeout: 60_000 }, async () => {
+  const t = await console80x24();
+  try {
+    await t.waitFor(/This node is not set up yet/);
+    await t.keys('2');
+    const sys = await api('GET', '/system');
+    const fp = String(sys.admin.tls_fingerprint_sha256);
+    const screen = await t.waitFor(/Accounts:\s+none yet/);
+    assert.ok(screen.includes(`Web UI:      ${sys.admin.url}`), `the URL lbd listens on (${sys.admin.url})`);
+    assert.ok(screen.replace(/[\s:]+/g, '').toUpperCase().includes(fp.replace(/:/g, '').toUpperCase()), 'the whole SHA-256 fingerprint of lbd\'s certificate');
+    await t.keys('Enter');
+    await t.type('correct horse battery');
+    await t.keys('Enter');
+    await t.type('correct horse batterY');
+    await t.keys('Enter');
+    await t.waitFor(/the two passwords differ/);
+    await t.keys('C-u');
+    await t.type('correct horse battery');
+    await t.keys('Enter', 'Enter');
+    await t.waitFor(/Sign in to the web UI as admin/, 15_000);
+    assert.deepEqual((await api('GET', '/users')).map((u: { name: string }) => u.name), ['admin']);
+    await t.waitFor(/Main menu\s*$/m, 5000);
+  } finally {
+    await t.kill();
+  }
+});
+
+test('the status screen shows the VRRP state, the VIP and each real server\'s health as lbd reports them', { timeout: 60_000 }, async () => {
+  await env.lb.waitState('VI_WEB', 'MASTER', 15_000);
+  const t = await console80x24();
+  try {
+    await t.keys('1');
+    const screen = await t.waitFor(/198\.18\.0\.11:80\s+up[\s\S]*198\.18\.0\.12:80\s+DOWN/, 20_000);
+    assert.match(screen, /VI_WEB\s+eth0\s+MASTER\s+150\s+\S+\s+198\.18\.0\.100/, 'instance, interface, state, priority, VIP');
+    assert.match(screen, /web\s+198\.18\.0\.100:80.*1\/2 up/);
+    const st = await api('GET', '/status');
+    assert.equal(st.vrrp[0].state, 'MASTER');
+    assert.deepEqual(st.virtual_servers[0].real_servers.map((r: { health: string }) => r.health), ['up', 'down']);
+    assert.match(screen, /VI_WEB\s+\S+\s+MASTER/m, 'recent transitions list the election');
+    for (const line of screen.split('\n')) assert.ok(line.length <= 80, `fits 80 columns: ${line}`);
+    assert.equal(screen.split('\n').filter((l, i, a) => i < a.length - 1 || l).length <= 24, true, 'fits 24 rows');
+    // Live: the stopped server's state follows without a key press.
+    env.rs.kill('SIGKILL');
+    await t.waitFor(/198\.18\.0\.11:80\s+DOWN/, 15_000);
+  } finally {
+    await t.kill();
+  }
+});
+
+test('maintenance from the menu (with confirmation) makes the instance BACKUP and removes the VIP, and back', { timeout: 60_000 }, async () => {
+  const t = await console80x24();
+  try {
+    assert.ok(await env.lb.hasVip(VIP1), 'MASTER holds the VIP');
+    await t.keys('4');
+    await t.waitFor(/Put this node in maintenance\?/);
+    await t.keys('n');
+    await t.waitFor(/Maintenance unchanged/);
+    assert.equal((await api('GET', '/status')).vrrp[0].state, 'MASTER', 'refusing changes nothing');
+
+    await t.keys('4');
+    await t.waitFor(/Put this node in maintenance\?/);
+    await t.keys('y');
+    await t.waitFor(/Maintenance on/);
+    await env.lb.waitState('VI_WEB', 'BACKUP', 10_000);
+    const st = await api('GET', '/status');
+    assert.equal(st.node.maintenance, true);
+    assert.equal(st.vrrp[0].state, 'BACKUP');
+    assert.equal(await env.lb.hasVip(VIP1), false, 'the VIP left eth0');
+    await t.waitFor(/Leave maintenance/);
+
+    await t.keys('4');
+    await t.waitFor(/Take this node out of maintenance\?/);
+    await t.keys('y');
+    await env.lb.waitState('VI_WEB', 'MASTER', 15_000);
+    assert.equal((await api('GET', '/status')).node.maintenance, false);
+    assert.ok(await env.lb.hasVip(VIP1), 'the VIP is back');
+  } finally {
+    await t.kill();
+  }
+});
+
+/** Open the network wizard and fill the static fields (interface first in the list is eth0: move to mgmt0). */
+async function fillNetwork(t: Tmux, v: { address: string; prefix: string; gateway: string; dns: string; hostname: string }): Promise<void> {
+  await t.keys('2');
+  await t.waitFor(/Interface\s+< /);
+  // Choose the interface by cycling until mgmt0 shows.
+  for (let i = 0; i < 4 && !/< mgmt0/.test(await t.screen()); i++) await t.keys('Right');
+  await t.waitFor(/< mgmt0/);
+  await t.keys('Down');
+  for (let i = 0; i < 2 && !/Addressing\s+< static/.test(await t.screen()); i++) await t.keys('Right');
+  await t.keys('Down');
+  for (const [text] of [[v.address], [v.prefix], [v.gateway], [v.dns], [v.hostname]] as const) {
+    await t.keys('C-u');
+    await t.type(text);
+    await t.keys('Enter');
+  }
+}
+
+test('the network wizard refuses a bad address and a bad prefix with a message and changes nothing', { timeout: 60_000 }, async () => {
+  const before = await ipAddr(MGMT);
+  const t = await console80x24();
+  try {
+    await t.keys('2');
+    await t.waitFor(/Interface\s+< /);
+    for (let i = 0; i < 4 && !/< mgmt0/.test(await t.screen()); i++) await t.keys('Right');
+    await t.keys('Down', 'Down', 'C-u');
+    await t.type(`${MGMT_NET}.300`);
+    await t.keys('Enter');
+    await t.waitFor(/"198\.18\.7\.300" is not an IPv4 or IPv6 address/);
+    assert.match(await t.screen(), /Address\s+\[198\.18\.7\.300/, 'the focus stays on the bad field');
+    await t.keys('C-u');
+    await t.type(`${MGMT_NET}.10`);
+    await t.keys('Enter', 'C-u');
+    await t.type('33');
+    await t.keys('Enter');
+    await t.waitFor(/prefix 33 is out of range: 1 to 32 for IPv4/);
+    // Tab over the bad prefix to the button and submit anyway: still refused, nothing sent.
+    await t.keys('Down', 'Down', 'Down', 'Down', 'Enter');
+    await t.waitFor(/prefix 33 is out of range/);
+    assert.doesNotMatch(await t.screen(), /Apply network settings\?/);
+    assert.deepEqual(await ipAddr(MGMT), before, 'no address was set');
+    assert.equal(existsSync(env.files.network), false, 'no network file was written');
+  } finally {
+    await t.kill();
+  }
+  // lbd refuses the same settings on its own (the API is the last line, whoever the client is).
+  const r = await api('PUT', '/system/network', { interface: MGMT, mode: 'static', address: `${MGMT_NET}.10`, prefix: 33, dns: [], hostname: 'lb1' });
+  assert.match(r.message, /prefix 33 is out of range/);
+  assert.deepEqual(await ipAddr(MGMT), before);
+});
+
+test('the network wizard sets the address, gateway, name server and host name, applied and persisted', { timeout: 60_000 }, async () => {
+  const t = await console80x24();
+  try {
+    await fillNetwork(t, { address: `${MGMT_NET}.10`, prefix: '24', gateway: `${MGMT_NET}.1`, dns: `${MGMT_NET}.53`, hostname: 'lb1-mgmt' });
+    // The last Enter left the host name for the button: apply.
+    await t.keys('Enter');
+    const plan = await t.waitFor(/Apply network settings\?/, 15_000);
+    assert.match(plan, new RegExp(`add ${MGMT_NET.replace(/\./g, '\\.')}\\.10/24 to ${MGMT}`));
+    await t.keys('y');
+    await t.waitFor(/Network settings applied/, 20_000);
+    assert.deepEqual(await ipAddr(MGMT), [`${MGMT_NET}.10/24`], 'ip addr shows the new address');
+    const route = await must('ip', ['-n', env.ns, 'route', 'show', 'default']);
+    assert.match(route, new RegExp(`default via ${MGMT_NET}\\.1 dev ${MGMT}`));
+    assert.match(readFileSync(env.files.network, 'utf8'), new RegExp(`Name=${MGMT}[\\s\\S]*Address=${MGMT_NET}\\.10/24[\\s\\S]*Gateway=${MGMT_NET}\\.1[\\s\\S]*DNS=${MGMT_NET}\\.53`));
+    assert.equal(readFileSync(env.files.hostname, 'utf8'), 'lb1-mgmt\n');
+    assert.match(readFileSync(env.files.resolvConf, 'utf8'), new RegExp(`nameserver ${MGMT_NET}\\.53`));
+    assert.equal((await api('GET', '/system/network')).hostname, 'lb1-mgmt', 'lbd\'s UTS namespace has the new name');
+    assert.ok(await env.lb.hasVip(VIP1), 'VRRP kept its VIP on eth0 through the change');
+  } finally {
+    await t.kill();
+  }
+});

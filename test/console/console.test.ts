@@ -10,7 +10,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
-import { must } from '../lib/netns.js';
+import { must, waitFor } from '../lib/netns.js';
 import { Tmux } from '../lib/tmux.js';
 import { LbdNode, VrrpLab, VIP1 } from '../lib/vrrp-lab.js';
 import { exampleConfig } from '../lib/admin.js';
@@ -128,7 +128,7 @@ test('the status screen shows the VRRP state, the VIP and each real server\'s he
   }
 });
 
-test('maintenance from the menu (with confirmation) makes the instance BACKUP and removes the VIP, and back', { timeout: 60_000 }, async () => {
+test('maintenance from the menu (with confirmation) makes the instance BACKUP and removes the VIP, and back', { timeout: 60_000 }, async (tc) => {
   const t = await console80x24();
   try {
     assert.ok(await env.lb.hasVip(VIP1), 'MASTER holds the VIP');
@@ -140,8 +140,12 @@ test('maintenance from the menu (with confirmation) makes the instance BACKUP an
 
     await t.keys('4');
     await t.waitFor(/Put this node in maintenance\?/);
+    const pressed = Date.now();
     await t.keys('y');
     await t.waitFor(/Maintenance on/);
+    // The menu's summary line follows lbd's status without a key press.
+    await t.waitFor(/VRRP VI_WEB BACKUP/, 10_000);
+    tc.diagnostic(`key press to BACKUP shown on the menu: ${Date.now() - pressed} ms (includes tmux polling, 100 ms)`);
     await env.lb.waitState('VI_WEB', 'BACKUP', 10_000);
     const st = await api('GET', '/status');
     assert.equal(st.node.maintenance, true);
@@ -228,6 +232,45 @@ test('the network wizard sets the address, gateway, name server and host name, a
     assert.match(readFileSync(env.files.resolvConf, 'utf8'), new RegExp(`nameserver ${MGMT_NET}\\.53`));
     assert.equal((await api('GET', '/system/network')).hostname, 'lb1-mgmt', 'lbd\'s UTS namespace has the new name');
     assert.ok(await env.lb.hasVip(VIP1), 'VRRP kept its VIP on eth0 through the change');
+  } finally {
+    await t.kill();
+  }
+});
+
+test('real servers: drain with confirmation, then enable; config: roll back a revision after seeing its diff', { timeout: 60_000 }, async () => {
+  const rsAdmin = async () => (await api('GET', '/status')).virtual_servers[0].real_servers.map((r: { admin: string }) => r.admin);
+  const t = await console80x24();
+  try {
+    await t.keys('5');
+    await t.waitFor(/198\.18\.0\.11:80/);
+    await t.keys('d');
+    await t.waitFor(/Drain 198\.18\.0\.11:80 of web\?/);
+    await t.keys('y');
+    await t.waitFor(/198\.18\.0\.11:80 of web: drain done/);
+    // The health subsystem publishes the operator's state right after it applied it.
+    await waitFor('drain in lbd\'s status', async () => JSON.stringify(await rsAdmin()) === '["drain","enabled"]', 5000, 50);
+    await t.keys('e');
+    await t.waitFor(/198\.18\.0\.11:80 of web: enable done/);
+    await waitFor('enabled in lbd\'s status', async () => JSON.stringify(await rsAdmin()) === '["enabled","enabled"]', 5000, 50);
+    await t.keys('Escape');
+
+    // A change made elsewhere (the web UI, a script): priority 150 → 140.
+    const cur = await api('GET', '/config');
+    const changed = await api('PUT', '/config', { text: cur.text.replace('priority: 150', 'priority: 140'), reason: 'test: lower priority', base_sha256: cur.sha256 });
+    assert.ok(changed.revision, JSON.stringify(changed));
+    await t.keys('6', '2');
+    await t.waitFor(/\(running\) test: lower priority/);
+    // The revision before it: its diff against the running config, then roll back to it.
+    await t.keys('Down', 'Enter');
+    const diff = await t.waitFor(/\+\s+priority: 150/);
+    assert.match(diff, /-\s+priority: 140/);
+    assert.match(diff, /VALID/);
+    await t.keys('r');
+    await t.waitFor(/Roll back to revision \d+\?/);
+    await t.keys('y');
+    await t.waitFor(/Rolled back: now revision/, 20_000);
+    assert.match((await api('GET', '/config')).text, /priority: 150/);
+    assert.equal((await api('GET', '/config/history'))[0].reason, `rollback to revision ${changed.revision - 1} from the console`);
   } finally {
     await t.kill();
   }

@@ -43,9 +43,18 @@ function api<T = any>(method: string, path: string, body?: unknown): Promise<T> 
 const ipAddr = async (dev: string) => (await must('ip', ['-n', env.ns, '-o', 'addr', 'show', 'dev', dev])).split('\n')
   .map((l) => /inet6? (\S+)/.exec(l)?.[1]).filter((x): x is string => !!x && !x.startsWith('fe80'));
 
-async function console80x24(): Promise<Tmux> {
-  const t = await Tmux.start([process.execPath, lbctlJs, 'console', '--socket', env.socket], { env: { TERM: 'xterm-256color', LANG: 'C.UTF-8' } });
-  await t.waitFor(/Main menu|First-boot setup/);
+/**
+ * The console in a tmux pane (80×24 unless the terminal says otherwise). A node with neither saved
+ * network settings nor a web account gets the first-boot setup first: skipped unless `firstBoot`.
+ */
+async function startConsole(opts: { env?: Record<string, string>; firstBoot?: boolean } = {}): Promise<Tmux> {
+  const t = await Tmux.start([process.execPath, lbctlJs, 'console', '--socket', env.socket], { env: opts.env ?? { TERM: 'xterm-256color', LANG: 'C.UTF-8' } });
+  const fresh = !existsSync(env.files.network) && !(await api<unknown[]>('GET', '/users')).length;
+  if (fresh && !opts.firstBoot) {
+    await t.waitFor(/This node is not set up yet/);
+    await t.keys('s');
+  }
+  await t.waitFor(opts.firstBoot ? /This node is not set up yet/ : /Main menu\s*$/m);
   return t;
 }
 
@@ -80,9 +89,8 @@ after(async () => {
 });
 
 test('first boot: the setup offers the web admin password with the web UI address and certificate fingerprint', { timeout: 60_000 }, async () => {
-  const t = await console80x24();
+  const t = await startConsole({ firstBoot: true });
   try {
-    await t.waitFor(/This node is not set up yet/);
     await t.keys('2');
     const sys = await api('GET', '/system');
     const fp = String(sys.admin.tls_fingerprint_sha256);
@@ -108,7 +116,7 @@ test('first boot: the setup offers the web admin password with the web UI addres
 
 test('the status screen shows the VRRP state, the VIP and each real server\'s health as lbd reports them', { timeout: 60_000 }, async () => {
   await env.lb.waitState('VI_WEB', 'MASTER', 15_000);
-  const t = await console80x24();
+  const t = await startConsole();
   try {
     await t.keys('1');
     const screen = await t.waitFor(/198\.18\.0\.11:80\s+up[\s\S]*198\.18\.0\.12:80\s+DOWN/, 20_000);
@@ -129,7 +137,7 @@ test('the status screen shows the VRRP state, the VIP and each real server\'s he
 });
 
 test('maintenance from the menu (with confirmation) makes the instance BACKUP and removes the VIP, and back', { timeout: 60_000 }, async (tc) => {
-  const t = await console80x24();
+  const t = await startConsole();
   try {
     assert.ok(await env.lb.hasVip(VIP1), 'MASTER holds the VIP');
     await t.keys('4');
@@ -183,7 +191,7 @@ async function fillNetwork(t: Tmux, v: { address: string; prefix: string; gatewa
 
 test('the network wizard refuses a bad address and a bad prefix with a message and changes nothing', { timeout: 60_000 }, async () => {
   const before = await ipAddr(MGMT);
-  const t = await console80x24();
+  const t = await startConsole();
   try {
     await t.keys('2');
     await t.waitFor(/Interface\s+< /);
@@ -215,7 +223,7 @@ test('the network wizard refuses a bad address and a bad prefix with a message a
 });
 
 test('the network wizard sets the address, gateway, name server and host name, applied and persisted', { timeout: 60_000 }, async () => {
-  const t = await console80x24();
+  const t = await startConsole();
   try {
     await fillNetwork(t, { address: `${MGMT_NET}.10`, prefix: '24', gateway: `${MGMT_NET}.1`, dns: `${MGMT_NET}.53`, hostname: 'lb1-mgmt' });
     // The last Enter left the host name for the button: apply.
@@ -239,7 +247,7 @@ test('the network wizard sets the address, gateway, name server and host name, a
 
 test('real servers: drain with confirmation, then enable; config: roll back a revision after seeing its diff', { timeout: 60_000 }, async () => {
   const rsAdmin = async () => (await api('GET', '/status')).virtual_servers[0].real_servers.map((r: { admin: string }) => r.admin);
-  const t = await console80x24();
+  const t = await startConsole();
   try {
     await t.keys('5');
     await t.waitFor(/198\.18\.0\.11:80/);
@@ -271,6 +279,18 @@ test('real servers: drain with confirmation, then enable; config: roll back a re
     await t.waitFor(/Rolled back: now revision/, 20_000);
     assert.match((await api('GET', '/config')).text, /priority: 150/);
     assert.equal((await api('GET', '/config/history'))[0].reason, `rollback to revision ${changed.revision - 1} from the console`);
+  } finally {
+    await t.kill();
+  }
+});
+
+test('on a serial terminal (vt220, no UTF-8 locale) the console draws 7-bit ASCII only', { timeout: 30_000 }, async () => {
+  const t = await startConsole({ env: { TERM: 'vt220', LC_ALL: 'C' } });
+  try {
+    await t.keys('1');
+    const screen = await t.waitFor(/VI_WEB\s+eth0\s+MASTER/, 10_000);
+    assert.match(screen, /^ lb-appliance \| /m, 'ASCII separators in the header');
+    assert.ok([...screen].every((c) => c.charCodeAt(0) < 0x80), `only ASCII on screen:\n${screen}`);
   } finally {
     await t.kill();
   }

@@ -60,6 +60,9 @@ export class NetworkSettingsError extends Error {
   }
 }
 
+/** A step failed while applying; the message says which, and whether the earlier ones were undone. */
+export class NetworkApplyError extends Error {}
+
 interface Step { what: string; run(): Promise<void>; undo?(): Promise<void> }
 
 const MAIN_METRIC = 0;
@@ -167,7 +170,7 @@ export class ManagementNetwork {
           try { await d.undo?.(); } catch (u) { undoErrors.push(`${d.what}: ${(u as Error).message}`); }
         }
         this.log.error({ step: step.what, err: (e as Error).message, undo_errors: undoErrors }, 'management network change failed and was undone');
-        throw new Error(`${step.what} failed: ${(e as Error).message}. ` +
+        throw new NetworkApplyError(`${step.what} failed: ${(e as Error).message}. ` +
           (undoErrors.length ? `Undoing the earlier steps failed too: ${undoErrors.join('; ')}` : `The ${done.length} earlier step(s) were undone; nothing changed.`));
       }
     }

@@ -6,9 +6,9 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { must, waitFor } from '../lib/netns.js';
 import { Tmux } from '../lib/tmux.js';
@@ -220,6 +220,23 @@ test('the network wizard refuses a bad address and a bad prefix with a message a
   const r = await api('PUT', '/system/network', { interface: MGMT, mode: 'static', address: `${MGMT_NET}.10`, prefix: 33, dns: [], hostname: 'lb1' });
   assert.match(r.message, /prefix 33 is out of range/);
   assert.deepEqual(await ipAddr(MGMT), before);
+});
+
+test('a network change that fails half-way is undone: address, route and host name as they were', { timeout: 30_000 }, async () => {
+  const before = { addrs: await ipAddr(MGMT), route: await must('ip', ['-n', env.ns, 'route', 'show', 'default']), host: (await api('GET', '/system/network')).hostname };
+  // The directory of the persisted files is a plain file: the first file write fails, after the kernel steps.
+  const etc = dirname(env.files.network);
+  writeFileSync(etc, 'not a directory\n');
+  try {
+    const r = await api('PUT', '/system/network', { interface: MGMT, mode: 'static', address: `${MGMT_NET}.20`, prefix: 24, gateway: `${MGMT_NET}.1`, dns: [], hostname: 'half-way' });
+    assert.equal(r.statusCode, 500);
+    assert.match(r.message, /^write \S+hostname failed: EEXIST.*The 3 earlier step\(s\) were undone; nothing changed\.$/);
+  } finally {
+    unlinkSync(etc);
+  }
+  assert.deepEqual(await ipAddr(MGMT), before.addrs, 'the address added first is gone again');
+  assert.equal(await must('ip', ['-n', env.ns, 'route', 'show', 'default']), before.route, 'the default route is as it was');
+  assert.equal((await api('GET', '/system/network')).hostname, before.host, 'the host name is as it was');
 });
 
 test('the network wizard sets the address, gateway, name server and host name, applied and persisted', { timeout: 60_000 }, async () => {

@@ -7,7 +7,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { HttpError } from '../context.js';
-import { ManagementNetwork, NetworkSettingsError, hostFiles } from '../../host/network.js';
+import { ManagementNetwork, NetworkApplyError, NetworkSettingsError, hostFiles } from '../../host/network.js';
 import { POWER_ACTIONS, requestPower } from '../../host/power.js';
 import { MAX_DNS } from '../../host/settings.js';
 import { audited } from './operations.js';
@@ -67,7 +67,9 @@ export const hostApi: FastifyPluginAsyncTypebox<ApiOptions> = async (app, { ctx 
   }, async (req) => {
     const { dry_run: dryRun, ...settings } = req.body;
     const run = () => network.apply(settings, dryRun === true).catch((e: unknown) => {
-      throw e instanceof NetworkSettingsError ? new HttpError(400, e.message) : e;
+      if (e instanceof NetworkSettingsError) throw new HttpError(400, e.message);
+      // The node could not take it (already logged with the undo result): the operator reads the step and the outcome.
+      throw e instanceof NetworkApplyError ? new HttpError(500, e.message) : e;
     });
     if (dryRun) return run();
     let result!: Awaited<ReturnType<typeof run>>;

@@ -7,7 +7,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
+import { createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { must, waitFor } from '../lib/netns.js';
@@ -310,5 +311,40 @@ test('on a serial terminal (vt220, no UTF-8 locale) the console draws 7-bit ASCI
     assert.ok([...screen].every((c) => c.charCodeAt(0) < 0x80), `only ASCII on screen:\n${screen}`);
   } finally {
     await t.kill();
+  }
+});
+
+test('logs follow lbd\'s log live; diagnostics: a refused target is explained, TCP connect and HTTP GET report what answered', { timeout: 45_000 }, async () => {
+  // A web server on the test's own loopback, where the console (not in a namespace) runs.
+  const server = createServer((_q, s) => { s.setHeader('x-lab', 'console'); s.end('hello from the lab\n'); });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as AddressInfo).port;
+  const t = await startConsole();
+  try {
+    await t.keys('8');
+    await t.waitFor(/lbd running/);
+    await t.keys('f');
+    await t.waitFor(/stop following/);
+    // Something lbd logs now, through the API: it appears without a key press.
+    await api('POST', '/ops/maintenance', { on: false, reason: 'log marker zq7' });
+    await t.waitFor(/log marker zq7/, 10_000);
+    await t.keys('Escape', '9');
+    await t.waitFor(/Test\s+< ping/);
+    await t.keys('Right', 'Down');
+    await t.type('127.0.0.1');
+    await t.keys('Enter');
+    await t.waitFor(/"127\.0\.0\.1" is not HOST:PORT/);
+    await t.type(`:${port}`);
+    await t.keys('Enter', 'Enter');
+    await t.waitFor(new RegExp(`connected to 127\\.0\\.0\\.1 port ${port} from 127\\.0\\.0\\.1:\\d+ in [\\d.]+ ms`), 10_000);
+    await t.keys('Up', 'Up', 'Right', 'Down', 'C-u');
+    await t.type(`http://127.0.0.1:${port}/x`);
+    await t.keys('Enter', 'Enter');
+    const screen = await t.waitFor(/hello from the lab/, 10_000);
+    assert.match(screen, /HTTP\/1\.1 200 OK in [\d.]+ ms from 127\.0\.0\.1/);
+    assert.match(screen, /x-lab: console/);
+  } finally {
+    await t.kill();
+    server.close();
   }
 });

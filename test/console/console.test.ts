@@ -72,7 +72,7 @@ before(async () => {
     const files = { network: join(vl.tmp, 'etc', '10-mgmt.network'), hostname: join(vl.tmp, 'etc', 'hostname'), resolvConf: join(vl.tmp, 'etc', 'resolv.conf') };
     const socket = join(vl.tmp, 'lbd.sock');
     const lb = new LbdNode(vl, ns, 'lb1', {
-      uts: true, args: ['--admin-socket', socket, '--admin-listen', '127.0.0.1:0'],
+      uts: true, startTimeoutMs: 45_000, args: ['--admin-socket', socket, '--admin-listen', '127.0.0.1:0'],
       env: { LBD_MGMT_NETWORK_FILE: files.network, LBD_HOSTNAME_FILE: files.hostname, LBD_RESOLV_CONF: files.resolvConf },
     });
     writeFileSync(lb.configFile, CONFIG);
@@ -321,8 +321,9 @@ test('logs follow lbd\'s log live; diagnostics: a refused target is explained, T
   const port = (server.address() as AddressInfo).port;
   const t = await startConsole();
   try {
+    await api('POST', '/ops/maintenance', { on: false, reason: 'log marker ab3' });
     await t.keys('8');
-    await t.waitFor(/lbd running/);
+    await t.waitFor(/log marker ab3/);
     await t.keys('f');
     await t.waitFor(/stop following/);
     // Something lbd logs now, through the API: it appears without a key press.

@@ -6,7 +6,7 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
@@ -71,9 +71,14 @@ before(async () => {
     await vl.host('rs12', 12);
     const files = { network: join(vl.tmp, 'etc', '10-mgmt.network'), hostname: join(vl.tmp, 'etc', 'hostname'), resolvConf: join(vl.tmp, 'etc', 'resolv.conf') };
     const socket = join(vl.tmp, 'lbd.sock');
+    // lbd runs as root on this shared machine: its systemctl is a stand-in that records the request
+    // (a real reboot or power-off cannot be part of a test) and says "inactive" to anything else.
+    const bin = join(vl.tmp, 'bin');
+    mkdirSync(bin);
+    writeFileSync(join(bin, 'systemctl'), `#!/bin/sh\necho "$*" >> ${join(vl.tmp, 'systemctl.log')}\ncase "$1" in reboot|poweroff) exit 0;; *) exit 3;; esac\n`, { mode: 0o755 });
     const lb = new LbdNode(vl, ns, 'lb1', {
       uts: true, startTimeoutMs: 45_000, args: ['--admin-socket', socket, '--admin-listen', '127.0.0.1:0'],
-      env: { LBD_MGMT_NETWORK_FILE: files.network, LBD_HOSTNAME_FILE: files.hostname, LBD_RESOLV_CONF: files.resolvConf },
+      env: { PATH: `${bin}:${process.env.PATH ?? '/usr/bin:/bin'}`, LBD_MGMT_NETWORK_FILE: files.network, LBD_HOSTNAME_FILE: files.hostname, LBD_RESOLV_CONF: files.resolvConf },
     });
     writeFileSync(lb.configFile, CONFIG);
     await lb.start();
@@ -347,5 +352,34 @@ test('logs follow lbd\'s log live; diagnostics: a refused target is explained, T
   } finally {
     await t.kill();
     server.close();
+  }
+});
+
+test('reboot and shut down ask first, naming what this node is MASTER for; only a yes reaches systemd', { timeout: 30_000 }, async () => {
+  const requests = () => (existsSync(join(env.vl.tmp, 'systemctl.log')) ? readFileSync(join(env.vl.tmp, 'systemctl.log'), 'utf8').split('\n').filter((l) => /^(reboot|poweroff)/.test(l)) : []);
+  const host = String((await api('GET', '/status')).node.hostname).replace(/\./g, '\\.');
+  const t = await startConsole();
+  try {
+    await t.keys('0');
+    await t.waitFor(/Reboot this node/);
+    await t.keys('r');
+    const ask = await t.waitFor(new RegExp(`Reboot ${host} now\\?`));
+    assert.match(ask, /It is MASTER for VI_WEB: a peer takes over/);
+    await t.keys('n');
+    await t.waitFor(/Reboot cancelled/);
+    await t.keys('0');
+    await t.waitFor(/Shut down \(power off\) this node/);
+    await t.keys('s');
+    await t.waitFor(new RegExp(`Shut down ${host} now\\?`));
+    await t.keys('Escape');
+    await t.waitFor(/Shut down cancelled/);
+    assert.deepEqual(requests(), [], 'no and Esc asked systemd for nothing');
+    await t.keys('0', 's');
+    await t.waitFor(new RegExp(`Shut down ${host} now\\?`));
+    await t.keys('y');
+    await t.waitFor(/Shut down requested/, 10_000);
+    assert.deepEqual(requests(), ['poweroff']);
+  } finally {
+    await t.kill();
   }
 });

@@ -112,6 +112,34 @@ test('lbd: refuses an invalid config, runs a valid one, SIGHUP reloads (or keeps
   }
 });
 
+test('lbd: a SIGHUP or SIGTERM during start waits for the start instead of killing a half-started lbd', { timeout: 60_000 }, async () => {
+  const dir = tmp();
+  const cfg = join(dir, 'config.yaml');
+  writeFileSync(cfg, 'global:\n  router_id: t1\n');
+  const d = startLbd(cfg, join(dir, 'state'));
+  try {
+    await d.waitLog(/^config loaded$/); // logged inside start, before any subsystem has started
+    writeFileSync(cfg, 'global:\n  router_id: t2\n');
+    d.p.kill('SIGHUP');
+    const applied = await d.waitLog(/^applying config$/);
+    assert.equal(applied.changes, 'global ~');
+    const msgs = d.lines.map((l) => l.msg);
+    assert.ok(msgs.indexOf('lbd running') < msgs.indexOf('applying config'), 'the reload ran after the start had finished');
+  } finally {
+    d.p.kill('SIGKILL');
+  }
+  const e = startLbd(cfg, join(dir, 'state2'));
+  try {
+    await e.waitLog(/^config loaded$/);
+    e.p.kill('SIGTERM');
+    assert.equal(await e.exit, 0);
+    assert.ok(e.lines.some((l) => l.msg === 'stopped'));
+    assert.ok(!e.lines.some((l) => l.msg === 'lbd running'));
+  } finally {
+    e.p.kill('SIGKILL');
+  }
+});
+
 test('lbd accepts a keepalived.conf directly and --check validates without state', () => {
   const dir = tmp();
   const r = spawnSync(process.execPath, [lbdJs, '--config', fixture('keepalived', 'nginx-ha.conf'), '--state-dir', join(dir, 's'), '--check'], { encoding: 'utf8', timeout: 20_000 });

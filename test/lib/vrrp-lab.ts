@@ -104,7 +104,7 @@ export class LbdNode {
     });
     p.stderr!.setEncoding('utf8');
     p.stderr!.on('data', (d: string) => { if (process.env.LAB_DEBUG) process.stderr.write(`[${this.name}] ${d}`); });
-    await waitFor(`${this.name}: lbd running`, () => this.lines.some((l) => l.msg === 'lbd running') || this.exited(), 20_000);
+    await waitFor(`${this.name}: lbd running`, () => this.lines.some((l) => l.msg === 'lbd running') || this.exited(), 45_000); // generous: a loaded 2-core machine starts lbd in seconds, not milliseconds
     if (this.exited()) throw new Error(`${this.name}: lbd exited at start: ${this.lines.map((l) => l.msg).join(' | ')}`);
   }
 

@@ -4,7 +4,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { example, fixture, lbctlJs, lbdJs } from '../lib/paths.js';
+import { example, fixture, lbctlJs, lbdJs, repoRoot } from '../lib/paths.js';
 
 const lbctl = (...args: string[]) => spawnSync(process.execPath, [lbctlJs, ...args], { encoding: 'utf8', timeout: 20_000 });
 const tmp = () => mkdtempSync(join(tmpdir(), 'lbcli-'));
@@ -146,4 +146,11 @@ test('lbd accepts a keepalived.conf directly and --check validates without state
   assert.equal(r.status, 0, r.stdout + r.stderr);
   assert.match(r.stdout, /"format":"keepalived".*config is valid/);
   assert.throws(() => readFileSync(join(dir, 's')));
+});
+
+test('lbctl reference: docs/CONFIG.md is the current output (regenerate with `lbctl reference > docs/CONFIG.md`)', () => {
+  const r = lbctl('reference');
+  assert.equal(r.status, 0);
+  assert.equal(readFileSync(join(repoRoot, 'docs', 'CONFIG.md'), 'utf8'), r.stdout);
+  for (const key of ['virtual_router_id', 'inhibit_on_failure', 'sorry_server', 'track_proxy', 'misc_dynamic']) assert.match(r.stdout, new RegExp(`\`${key}\``));
 });

@@ -31,7 +31,7 @@ async function startLbd(dir: string, args: string[] = []): Promise<{ proc: Child
   const proc = spawn(process.execPath, [lbdJs, '--config', join(dir, 'config.yaml'), '--state-dir', join(dir, 'state'), '--admin-socket', socket, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: Record<string, unknown>[] = [];
   await new Promise<void>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error('lbd did not start in 20 s')), 20_000);
+    const t = setTimeout(() => reject(new Error('lbd did not start in 45 s')), 45_000);
     createInterface({ input: proc.stdout! }).on('line', (l) => {
       try { lines.push(JSON.parse(l)); } catch { return; }
       if (lines.at(-1)!.msg === 'lbd running') { clearTimeout(t); resolve(); }

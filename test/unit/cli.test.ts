@@ -74,7 +74,7 @@ function startLbd(config: string, stateDir: string) {
       for (const w of [...waiters]) if (w[0].test(String(l.msg))) { waiters.splice(waiters.indexOf(w), 1); w[1](l); }
     }
   });
-  const waitLog = (re: RegExp, ms = 10_000) => new Promise<Record<string, unknown>>((resolve, reject) => {
+  const waitLog = (re: RegExp, ms = 30_000) => new Promise<Record<string, unknown>>((resolve, reject) => {
     const hit = lines.find((l) => re.test(String(l.msg)));
     if (hit) return resolve(hit);
     const t = setTimeout(() => reject(new Error(`no log matching ${re}; got:\n${lines.map((l) => l.msg).join('\n')}`)), ms);

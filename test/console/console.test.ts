@@ -77,7 +77,7 @@ before(async () => {
     mkdirSync(bin);
     writeFileSync(join(bin, 'systemctl'), `#!/bin/sh\necho "$*" >> ${join(vl.tmp, 'systemctl.log')}\ncase "$1" in reboot|poweroff) exit 0;; *) exit 3;; esac\n`, { mode: 0o755 });
     const lb = new LbdNode(vl, ns, 'lb1', {
-      uts: true, startTimeoutMs: 45_000, args: ['--admin-socket', socket, '--admin-listen', '127.0.0.1:0'],
+      uts: true, args: ['--admin-socket', socket, '--admin-listen', '127.0.0.1:0'],
       env: { PATH: `${bin}:${process.env.PATH ?? '/usr/bin:/bin'}`, LBD_MGMT_NETWORK_FILE: files.network, LBD_HOSTNAME_FILE: files.hostname, LBD_RESOLV_CONF: files.resolvConf },
     });
     writeFileSync(lb.configFile, CONFIG);

@@ -57,7 +57,7 @@ before(async () => {
       LB_ADMIN_AUTHORIZED_KEYS: `${key}.pub`,
     });
     assert.equal(r.code, 0, `admin-user.sh: ${r.stderr}`);
-    const lb = new LbdNode(vl, ns, 'lb1', { startTimeoutMs: 45_000, args: ['--admin-socket', socket] });
+    const lb = new LbdNode(vl, ns, 'lb1', { args: ['--admin-socket', socket] });
     env = { vl, ns, lb, dir, shell, config: join(dir, 'sshd_config'), key, madeRunSshd };
     writeFileSync(lb.configFile, exampleConfig().replace(/^global:\n/m, `global:\n  admin: { socket_group: ${group} }\n`));
     await lb.start();

@@ -2,15 +2,23 @@
  * A terminal for console tests: a private tmux server (its own socket name,
  * no user config) with one pane of a given size running a command; keys are
  * sent with send-keys and the screen read back with capture-pane. Servers
- * still running at exit are killed.
+ * still running at exit are killed, and their socket files removed (tmux
+ * leaves them behind after kill-server).
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { run, must } from './netns.js';
 
 const live = new Set<string>();
+/** Where tmux puts the socket of `-L name`. */
+const socketFile = (name: string) => join(process.env.TMUX_TMPDIR || '/tmp', `tmux-${process.getuid?.() ?? 0}`, name);
 process.on('exit', () => {
-  for (const s of live) { try { execFileSync('tmux', ['-L', s, 'kill-server'], { stdio: 'ignore', timeout: 5000 }); } catch { /* gone */ } }
+  for (const s of live) {
+    try { execFileSync('tmux', ['-L', s, 'kill-server'], { stdio: 'ignore', timeout: 5000 }); } catch { /* gone */ }
+    rmSync(socketFile(s), { force: true });
+  }
 });
 
 export class Tmux {
@@ -70,6 +78,7 @@ export class Tmux {
 
   async kill(): Promise<void> {
     await run('tmux', ['-L', this.socket, 'kill-server']);
+    rmSync(socketFile(this.socket), { force: true });
     live.delete(this.socket);
   }
 }

@@ -73,11 +73,9 @@ export class LbdNode {
 
   /**
    * `args`: more lbd arguments (--admin-socket ...); `env`: extra environment; `uts`: lbd in its own
-   * UTS namespace, so that setting the host name (console network setup) leaves the machine's alone;
-   * `startTimeoutMs`: how long lbd may take to say it runs (20 s; more on a machine shared with other test runs).
+   * UTS namespace, so that setting the host name (console network setup) leaves the machine's alone.
    */
-  constructor(readonly vl: VrrpLab, readonly ns: string, readonly name: string,
-    readonly opts: { harness?: boolean; args?: string[]; env?: NodeJS.ProcessEnv; uts?: boolean; startTimeoutMs?: number } = {}) {
+  constructor(readonly vl: VrrpLab, readonly ns: string, readonly name: string, readonly opts: { harness?: boolean; args?: string[]; env?: NodeJS.ProcessEnv; uts?: boolean } = {}) {
     this.dir = join(vl.tmp, name);
     this.configFile = join(this.dir, 'config.yaml');
     mkdirSync(join(this.dir, 'state'), { recursive: true });
@@ -111,7 +109,7 @@ export class LbdNode {
     });
     p.stderr!.setEncoding('utf8');
     p.stderr!.on('data', (d: string) => { if (process.env.LAB_DEBUG) process.stderr.write(`[${this.name}] ${d}`); });
-    await waitFor(`${this.name}: lbd running`, () => this.lines.some((l) => l.msg === 'lbd running') || this.exited(), this.opts.startTimeoutMs ?? 20_000);
+    await waitFor(`${this.name}: lbd running`, () => this.lines.some((l) => l.msg === 'lbd running') || this.exited(), 45_000); // generous: a loaded 2-core machine starts lbd in seconds, not milliseconds
     if (this.exited()) throw new Error(`${this.name}: lbd exited at start: ${this.lines.map((l) => l.msg).join(' | ')}`);
   }
 

@@ -6,6 +6,7 @@ interface Verb { summary: string; run: (args: string[]) => number | Promise<numb
 const verbs: Record<string, Verb> = {
   check: { summary: 'check FILE                          validate an appliance YAML or a keepalived.conf', run: async (a) => (await import('./check.js')).runCheck(a) },
   import: { summary: 'import keepalived FILE [-o OUT]     convert a keepalived.conf to appliance YAML', run: async (a) => (await import('./import.js')).runImport(a) },
+  console: { summary: 'console [--socket PATH] [--ascii]   the text console (the admin user\'s login program)', run: async (a) => (await import('../console/main.js')).consoleVerb(a) },
   render: { summary: 'render FILE [--out DIR]             the haproxy.cfg / nginx.conf lbd would run for FILE', run: async (a) => (await import('./render.js')).runRender(a) },
   ipvs: { summary: 'ipvs list|info|add|del ...          the kernel\'s IPVS table by hand (lbctl ipvs -h)', run: async (a) => (await import('./ipvs.js')).runIpvs(a) },
   reference: { summary: 'reference                           the configuration reference (Markdown, as docs/CONFIG.md)', run: async (a) => (await import('./reference.js')).runReference(a) },

@@ -47,6 +47,8 @@ async function main(): Promise<number> {
     try { parseListen(args['admin-listen'], true); } catch (e) { process.stderr.write(`lbd: --admin-listen: ${(e as Error).message}\n${USAGE}`); return 2; }
   }
 
+  // A log reader that goes away (a closed pipe) must not take the service down; the ring keeps the lines.
+  process.stdout.on('error', () => undefined);
   const ring = new LogRing();
   const log = createLogger({ ring, base: { pid: process.pid, svc: 'lbd' } });
   if (args.check) return checkOnly(args.config!, log) ? 0 : 1;
@@ -54,6 +56,23 @@ async function main(): Promise<number> {
     configFile: args.config!, stateDir: args['state-dir']!, log, ring,
     admin: { listen: args['admin-listen'], socket: args['admin-socket'] },
     subsystems: buildSubsystems,
+  });
+  // Signals are handled from the first moment: the daemon runs operations one at a time, so a
+  // SIGHUP or SIGTERM that arrives while subsystems are still starting waits for the start to end
+  // instead of killing a half-started lbd (and orphaning its proxies or VIPs).
+  // A service lives until told to stop, even when no subsystem holds the event loop open.
+  const keepAlive = setInterval(() => undefined, 1 << 30);
+  let stopping = false;
+  process.on('SIGHUP', () => { void daemon.reload('SIGHUP'); });
+  const stopped = new Promise<number>((resolve) => {
+    const stop = (sig: string) => {
+      stopping = true;
+      log.info({ signal: sig }, 'stopping');
+      clearInterval(keepAlive);
+      daemon.stop().then(() => { log.info('stopped'); resolve(0); }, () => resolve(1));
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
   });
   try {
     await daemon.start();
@@ -63,19 +82,8 @@ async function main(): Promise<number> {
     await daemon.stop();
     return 1;
   }
-  log.info('lbd running');
-  return new Promise<number>((resolve) => {
-    // A service lives until told to stop, even when no subsystem holds the event loop open.
-    const keepAlive = setInterval(() => undefined, 1 << 30);
-    process.on('SIGHUP', () => { void daemon.reload('SIGHUP'); });
-    const stop = (sig: string) => {
-      log.info({ signal: sig }, 'stopping');
-      clearInterval(keepAlive);
-      daemon.stop().then(() => { log.info('stopped'); resolve(0); }, () => resolve(1));
-    };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
-  });
+  if (!stopping) log.info('lbd running');
+  return stopped;
 }
 
 main().then((code) => { process.exitCode = code; process.exit(code); });

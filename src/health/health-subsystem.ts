@@ -151,8 +151,9 @@ export class HealthSubsystem extends EventEmitter<PoolEvents> implements Subsyst
     return this.override(vs, rs, { disabled: true }, 'disabled by operator (maintenance)');
   }
 
+  /** Back in service: ends a disable and a drain alike (as HAProxy's "ready" does for L7 servers). */
   enable(vs: string, rs: string): RealServerStatus {
-    return this.override(vs, rs, { disabled: undefined }, 'enabled by operator');
+    return this.override(vs, rs, { disabled: undefined, drain: undefined }, 'enabled by operator');
   }
 
   /** Serve with `weight` instead of the configured one; null goes back to the configured weight. */

@@ -11,11 +11,15 @@ import { secs, type CheckResult, type Checker } from './checker.js';
 export class MiscChecker implements Checker {
   readonly usesProcess = true;
 
+  private inFlight: AbortController | undefined;
+
   constructor(private readonly check: MiscCheck) {}
 
   async run(): Promise<CheckResult> {
     const timeoutMs = this.check.misc_timeout * 1000;
-    const r = await runCommand(this.check.misc_path, { timeoutMs, user: this.check.user, maxOutput: 1024 });
+    const ac = (this.inFlight = new AbortController());
+    const r = await runCommand(this.check.misc_path, { timeoutMs, user: this.check.user, maxOutput: 1024, signal: ac.signal });
+    if (this.inFlight === ac) this.inFlight = undefined;
     const output = (r.stderr.trim() || r.stdout.trim()).split('\n')[0]?.slice(0, 200) || undefined;
     const base = { latencyMs: r.durationMs, output };
     if (r.error) return { ok: false, message: `cannot run the script: ${r.error}`, ...base };
@@ -26,9 +30,6 @@ export class MiscChecker implements Checker {
     return { ok: false, message: `script exited ${r.code}`, ...base };
   }
 
-  /**
-   * runCommand has no cancel: a script in flight ends by itself or at misc_timeout,
-   * when runCommand kills its process group. Its result is then ignored.
-   */
-  abort(): void {}
+  /** Kills a script in flight with its process group; its result is then ignored. */
+  abort(): void { this.inFlight?.abort(); }
 }

@@ -1,6 +1,7 @@
 /**
- * rtnetlink for VRRP: interface and address listing, VIP add/remove, and link
- * and address events (no polling). Built on npm `netlink`, around its traps:
+ * rtnetlink for VRRP and the management network: interface and address
+ * listing, address add/remove, link up, default routes, and link and address
+ * events (no polling). Built on npm `netlink`, around its traps:
  * events are read from the underlying socket so NEWADDR and DELADDR stay
  * apart; ENOBUFS (events lost) triggers a full resync instead of a crash; the
  * event socket does not hold the process open (the owner decides when to close).
@@ -14,8 +15,26 @@ export interface LinkInfo {
   name: string;
   /** Administratively up and carrier present (IFF_UP and IFF_RUNNING). */
   up: boolean;
+  /** Administratively up (IFF_UP), carrier or not. */
+  adminUp: boolean;
+  loopback: boolean;
   mac: Buffer | null;
 }
+
+/** A route of the main table (what the management network setup reads and replaces). */
+export interface RouteInfo {
+  family: Family;
+  /** Destination network, null for a default route. */
+  dst: string | null;
+  dstLen: number;
+  gateway: string | null;
+  /** Output interface index, null when the route has none (multipath). */
+  index: number | null;
+  metric: number;
+  table: number;
+}
+
+const MAIN_TABLE = 254;
 
 export interface AddrInfo {
   index: number;
@@ -53,7 +72,10 @@ export interface RtnlEvents {
 
 function toLink(m: rt.LinkMessage): LinkInfo {
   const f = m.data.flags ?? {};
-  return { index: m.data.index ?? 0, name: m.attrs.ifname ?? '', up: !!f.up && !!f.running, mac: m.attrs.address ?? null };
+  return {
+    index: m.data.index ?? 0, name: m.attrs.ifname ?? '', up: !!f.up && !!f.running, adminUp: !!f.up, loopback: !!f.loopback,
+    mac: m.attrs.address ?? null,
+  };
 }
 
 function toAddr(m: rt.AddressMessage): AddrInfo | null {
@@ -66,6 +88,16 @@ function toAddr(m: rt.AddressMessage): AddrInfo | null {
   };
 }
 
+function toRoute(m: rt.RouteMessage): RouteInfo | null {
+  const family = m.data.family === AF[4] ? 4 : m.data.family === AF[6] ? 6 : 0;
+  if (!family) return null;
+  return {
+    family, dst: m.attrs.dst ? bytesToIp(m.attrs.dst) : null, dstLen: m.data.dstLen ?? 0,
+    gateway: m.attrs.gateway ? bytesToIp(m.attrs.gateway) : null, index: m.attrs.oif ?? null,
+    metric: m.attrs.priority ?? 0, table: m.attrs.table ?? m.data.table ?? 0,
+  };
+}
+
 /** "Request rejected: EEXIST" → "EEXIST". */
 function errnoOf(e: unknown): string {
   return /Request rejected: (\w+)/.exec((e as Error).message)?.[1] ?? '';
@@ -74,6 +106,8 @@ function errnoOf(e: unknown): string {
 export class Rtnl extends EventEmitter<RtnlEvents> {
   private readonly req: RtNetlinkSocket;
   private events?: RtNetlinkSocket;
+  /** The dump in flight: the kernel interleaves concurrent dumps on one socket, which `netlink` cannot split. */
+  private dumping: Promise<unknown> = Promise.resolve();
 
   constructor() {
     super();
@@ -116,12 +150,19 @@ export class Rtnl extends EventEmitter<RtnlEvents> {
     }
   }
 
+  /** One dump at a time on the request socket. */
+  private dump<T>(fn: () => Promise<T>): Promise<T> {
+    const p = this.dumping.then(fn);
+    this.dumping = p.catch(() => undefined);
+    return p;
+  }
+
   async links(): Promise<LinkInfo[]> {
-    return (await this.req.getLinks()).map(toLink);
+    return (await this.dump(() => this.req.getLinks())).map(toLink);
   }
 
   async addresses(): Promise<AddrInfo[]> {
-    return (await this.req.getAddresses()).map(toAddr).filter((a): a is AddrInfo => a !== null);
+    return (await this.dump(() => this.req.getAddresses())).map(toAddr).filter((a): a is AddrInfo => a !== null);
   }
 
   private addrMessage(a: AddressSpec): [rt.Address, rt.AddressAttrs] {
@@ -156,6 +197,50 @@ export class Rtnl extends EventEmitter<RtnlEvents> {
       const code = errnoOf(e);
       if (code === 'EADDRNOTAVAIL' || code === 'ENODEV') return 'absent';
       throw new Error(`removing ${a.address}/${a.prefix}: ${code || (e as Error).message}`);
+    }
+  }
+
+  /** Bring a link administratively up (IFF_UP), leaving its other flags alone. */
+  async setLinkUp(index: number): Promise<void> {
+    try {
+      await this.req.setLink({ index, flags: { up: true }, change: { up: true } });
+    } catch (e) {
+      throw new Error(`setting link ${index} up: ${errnoOf(e) || (e as Error).message}`);
+    }
+  }
+
+  /** Routes of the main table. */
+  async routes(): Promise<RouteInfo[]> {
+    return (await this.dump(() => this.req.getRoutes())).map(toRoute).filter((r): r is RouteInfo => r !== null && r.table === MAIN_TABLE);
+  }
+
+  private routeMessage(r: { family: Family; dst?: string | null; dstLen?: number; gateway?: string | null; index?: number | null; metric?: number }): [rt.Route, rt.RouteAttrs] {
+    const attrs: rt.RouteAttrs = {};
+    if (r.dst) attrs.dst = ipToBytes(r.dst);
+    if (r.gateway) attrs.gateway = ipToBytes(r.gateway);
+    if (r.index) attrs.oif = r.index;
+    if (r.metric) attrs.priority = r.metric;
+    return [{ family: AF[r.family], dstLen: r.dst ? r.dstLen ?? 0 : 0, table: MAIN_TABLE, protocol: 'STATIC', scope: 'UNIVERSE', type: 'UNICAST' }, attrs];
+  }
+
+  /** Add or replace the default route (metric `metric`) of a family: via `gateway` on link `index`. */
+  async replaceDefaultRoute(r: { family: Family; gateway: string; index: number; metric?: number }): Promise<void> {
+    const [data, attrs] = this.routeMessage(r);
+    try {
+      await this.req.newRoute(data, attrs, { flags: 0x400 | 0x100 /* CREATE | REPLACE */ });
+    } catch (e) {
+      throw new Error(`setting the default route via ${r.gateway}: ${errnoOf(e) || (e as Error).message}`);
+    }
+  }
+
+  async delRoute(r: RouteInfo): Promise<'removed' | 'absent'> {
+    const [data, attrs] = this.routeMessage(r);
+    try {
+      await this.req.delRoute(data, attrs);
+      return 'removed';
+    } catch (e) {
+      if (errnoOf(e) === 'ESRCH') return 'absent';
+      throw new Error(`removing the route to ${r.dst ?? 'default'}: ${errnoOf(e) || (e as Error).message}`);
     }
   }
 

@@ -55,6 +55,8 @@ export interface RunOptions {
   maxOutput?: number;
   /** Let processes the script left in the background live on (notify hooks that start things). */
   keepBackground?: boolean;
+  /** Kills the process group at once (a check removed by a reload, lbd stopping). */
+  signal?: AbortSignal;
 }
 
 export interface RunResult {
@@ -102,14 +104,17 @@ export function runCommand(line: string, opts: RunOptions): Promise<RunResult> {
     child.stdout!.on('data', (d: Buffer) => { if (stdout.length < max) stdout += d.toString().slice(0, max - stdout.length); });
     child.stderr!.on('data', (d: Buffer) => { if (stderr.length < max) stderr += d.toString().slice(0, max - stderr.length); });
     const killGroup = (sig: NodeJS.Signals) => { try { if (child.pid) process.kill(-child.pid, sig); } catch { /* gone */ } };
-    const timer = setTimeout(() => {
-      timedOut = true;
+    const terminate = () => {
       killGroup('SIGTERM');
       setTimeout(() => killGroup('SIGKILL'), 200).unref();
-    }, opts.timeoutMs);
+    };
+    const timer = setTimeout(() => { timedOut = true; terminate(); }, opts.timeoutMs);
+    if (opts.signal?.aborted) terminate();
+    opts.signal?.addEventListener('abort', terminate, { once: true });
     child.on('error', (e) => { spawnError = e.message; });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
+      opts.signal?.removeEventListener('abort', terminate);
       // A check's background children must not outlive it.
       if (!opts.keepBackground) killGroup('SIGKILL');
       resolve({ code, signal, timedOut, error: spawnError, stdout, stderr, durationMs: performance.now() - start });

@@ -71,7 +71,11 @@ export class LbdNode {
   transitions: TransitionLog[] = [];
   private stdoutTail = '';
 
-  constructor(readonly vl: VrrpLab, readonly ns: string, readonly name: string, readonly opts: { harness?: boolean } = {}) {
+  /**
+   * `args`: more lbd arguments (--admin-socket ...); `env`: extra environment; `uts`: lbd in its own
+   * UTS namespace, so that setting the host name (console network setup) leaves the machine's alone.
+   */
+  constructor(readonly vl: VrrpLab, readonly ns: string, readonly name: string, readonly opts: { harness?: boolean; args?: string[]; env?: NodeJS.ProcessEnv; uts?: boolean } = {}) {
     this.dir = join(vl.tmp, name);
     this.configFile = join(this.dir, 'config.yaml');
     mkdirSync(join(this.dir, 'state'), { recursive: true });
@@ -85,8 +89,9 @@ export class LbdNode {
     if (config) this.writeConfig(config);
     this.lines = [];
     this.transitions = [];
-    const p = this.vl.lab.spawn(this.ns, process.execPath, [this.opts.harness ? HARNESS : LBD, '--config', this.configFile, '--state-dir', join(this.dir, 'state')],
-      { stdio: [this.opts.harness ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
+    const argv = [this.opts.harness ? HARNESS : LBD, '--config', this.configFile, '--state-dir', join(this.dir, 'state'), ...(this.opts.args ?? [])];
+    const p = this.vl.lab.spawn(this.ns, this.opts.uts ? 'unshare' : process.execPath, this.opts.uts ? ['--uts', process.execPath, ...argv] : argv,
+      { stdio: [this.opts.harness ? 'pipe' : 'ignore', 'pipe', 'pipe'], env: { ...process.env, ...this.opts.env } });
     this.proc = p;
     p.stdout!.setEncoding('utf8');
     p.stdout!.on('data', (d: string) => {
@@ -104,7 +109,7 @@ export class LbdNode {
     });
     p.stderr!.setEncoding('utf8');
     p.stderr!.on('data', (d: string) => { if (process.env.LAB_DEBUG) process.stderr.write(`[${this.name}] ${d}`); });
-    await waitFor(`${this.name}: lbd running`, () => this.lines.some((l) => l.msg === 'lbd running') || this.exited(), 20_000);
+    await waitFor(`${this.name}: lbd running`, () => this.lines.some((l) => l.msg === 'lbd running') || this.exited(), 45_000); // generous: a loaded 2-core machine starts lbd in seconds, not milliseconds
     if (this.exited()) throw new Error(`${this.name}: lbd exited at start: ${this.lines.map((l) => l.msg).join(' | ')}`);
   }
 

@@ -71,6 +71,8 @@ before(async () => {
     const proc = lab.spawn(ns[node]!, 'node', [join(root, 'dist/src/cli/lbd.js'), '--config', file, '--state-dir', state]);
     const log: string[] = [];
     proc.stdout!.on('data', (d: Buffer) => log.push(...d.toString().split('\n').filter(Boolean)));
+    proc.stderr!.on('data', (d: Buffer) => log.push(...d.toString().split('\n').filter(Boolean).map((l) => `stderr: ${l}`)));
+    proc.on('exit', (code, signal) => log.push(`exited: ${code ?? signal}`));
     lbd[node] = { proc, log, config: file, state };
   }
 });
@@ -88,6 +90,7 @@ test('each node runs both proxies on the VIP it does not hold yet, with its own 
   const hostNonlocal = readFileSync('/proc/sys/net/ipv4/ip_nonlocal_bind', 'utf8').trim();
   for (const node of ['lb1', 'lb2']) {
     await waitFor(`${node}: both proxies serve`, () => logged(node, /haproxy serves the new config/) && logged(node, /nginx serves the new config/), 30_000, 100);
+    await waitFor(`${node}: lbd running`, () => logged(node, /"msg":"lbd running"/), 30_000, 100);
     const sysctl = await lab.exec(ns[node]!, 'sysctl', ['-n', 'net.ipv4.ip_nonlocal_bind']);
     assert.equal(sysctl.stdout.trim(), '1', `${node}: lbd enabled non-local binds in its namespace`);
     for (const f of ['haproxy/haproxy.cfg', 'haproxy/haproxy.pid', 'nginx/nginx.conf', 'nginx/nginx.pid'])
@@ -121,7 +124,7 @@ test('SIGHUP applies an edited config to the proxies of that node only', { timeo
   await waitFor('lb2 reloaded both proxies', () => {
     const since = lbd.lb2!.log.slice(before);
     return since.some((l) => /haproxy serves the new config/.test(l)) && since.some((l) => /nginx serves the new config/.test(l));
-  }, 20_000, 100);
+  }, 20_000, 100).catch((e: Error) => { throw new Error(`${e.message}; lb2's last lines:\n${lbd.lb2!.log.slice(-15).join('\n')}`); });
   for (let i = 0; i < 6; i++) {
     assert.equal(await curl(`http://${VIP}/`), 'app1');
     assert.equal(await curl(`http://${VIP}:8080/`), 'app1');

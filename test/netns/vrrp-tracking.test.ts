@@ -110,27 +110,36 @@ test('track_script weight -30, fall 3, rise 5: the VIP moves after the third fai
   } finally { await vl.cleanup(); }
 });
 
-test('track_proxy: an external verdict (proxy:<frontend>) faults the instance; maintenance hands over at once and holds', { timeout: 60_000 }, async () => {
+test('track_proxy: the real proxy probe faults the instance when its backend dies, the VIP moves and comes back; maintenance hands over at once and holds', { timeout: 90_000 }, async () => {
   const vl = await VrrpLab.create('vp');
   try {
     const { a, b } = await pair(vl);
+    // The backend lives in a's namespace on loopback; HAProxy on a serves the VIP's port 80 from it.
+    const BACKEND = `require('http').createServer((q, r) => r.end('app')).listen(8080, '127.0.0.1')`;
+    let backend = vl.lab.spawn(a.ns, process.execPath, ['-e', BACKEND]);
     const l7 = {
       l7: {
-        frontends: { web: { engine: 'haproxy', bind: ['198.18.0.100:80'], default_backend: 'app' } },
-        backends: { app: { servers: [{ name: 's1', address: '198.18.0.50', port: 8080 }] } },
+        frontends: { web: { engine: 'haproxy', bind: ['198.18.0.100:80'], default_backend: 'app', probe: { interval: 0.5, rise: 1, fall: 2 } } },
+        backends: { app: { servers: [{ name: 's1', address: '127.0.0.1', port: 8080 }] } },
       },
     };
     await a.start(vrrpConfig({ VI_1: base(150, { track_proxy: ['web'] }) }, l7));
     await b.start(vrrpConfig({ VI_1: base(100) }));
-    await a.waitState('VI_1', 'MASTER');
+    await a.waitState('VI_1', 'MASTER', 20_000);
 
-    a.command({ op: 'tracker', name: 'proxy:web', ok: false });
-    const f = await a.waitState('VI_1', 'FAULT', 3000);
+    const killed = Date.now();
+    backend.kill('SIGKILL');
+    const f = await a.waitState('VI_1', 'FAULT', 10_000);
     assert.match(f.reason, /tracker proxy:web failed/);
-    await b.waitState('VI_1', 'MASTER', 3000);
-    a.command({ op: 'tracker', name: 'proxy:web', ok: true });
-    await a.waitState('VI_1', 'MASTER', 5000);
+    const m1 = await b.waitState('VI_1', 'MASTER', 3000);
+    await waitFor('VIP on b only', async () => await b.hasVip(VIP1) && !(await a.hasVip(VIP1)), 3000);
+    // A diagnostic, not a bound: probe interval × fall plus the probe's own timeout.
+    console.log(`# backend killed → a FAULT ${f.at - killed} ms, b MASTER ${m1.at - killed} ms`);
+
+    backend = vl.lab.spawn(a.ns, process.execPath, ['-e', BACKEND]);
+    await a.waitState('VI_1', 'MASTER', 10_000);
     await b.waitState('VI_1', 'BACKUP', 3000);
+    await waitFor('VIP back on a', async () => await a.hasVip(VIP1) && !(await b.hasVip(VIP1)), 3000);
 
     const on = Date.now();
     a.command({ op: 'maintenance', on: true });

@@ -4,7 +4,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { example, fixture, lbctlJs, lbdJs } from '../lib/paths.js';
+import { example, fixture, lbctlJs, lbdJs, repoRoot } from '../lib/paths.js';
 
 const lbctl = (...args: string[]) => spawnSync(process.execPath, [lbctlJs, ...args], { encoding: 'utf8', timeout: 20_000 });
 const tmp = () => mkdtempSync(join(tmpdir(), 'lbcli-'));
@@ -74,7 +74,7 @@ function startLbd(config: string, stateDir: string) {
       for (const w of [...waiters]) if (w[0].test(String(l.msg))) { waiters.splice(waiters.indexOf(w), 1); w[1](l); }
     }
   });
-  const waitLog = (re: RegExp, ms = 10_000) => new Promise<Record<string, unknown>>((resolve, reject) => {
+  const waitLog = (re: RegExp, ms = 30_000) => new Promise<Record<string, unknown>>((resolve, reject) => {
     const hit = lines.find((l) => re.test(String(l.msg)));
     if (hit) return resolve(hit);
     const t = setTimeout(() => reject(new Error(`no log matching ${re}; got:\n${lines.map((l) => l.msg).join('\n')}`)), ms);
@@ -112,10 +112,45 @@ test('lbd: refuses an invalid config, runs a valid one, SIGHUP reloads (or keeps
   }
 });
 
+test('lbd: a SIGHUP or SIGTERM during start waits for the start instead of killing a half-started lbd', { timeout: 60_000 }, async () => {
+  const dir = tmp();
+  const cfg = join(dir, 'config.yaml');
+  writeFileSync(cfg, 'global:\n  router_id: t1\n');
+  const d = startLbd(cfg, join(dir, 'state'));
+  try {
+    await d.waitLog(/^config loaded$/); // logged inside start, before any subsystem has started
+    writeFileSync(cfg, 'global:\n  router_id: t2\n');
+    d.p.kill('SIGHUP');
+    const applied = await d.waitLog(/^applying config$/);
+    assert.equal(applied.changes, 'global ~');
+    const msgs = d.lines.map((l) => l.msg);
+    assert.ok(msgs.indexOf('lbd running') < msgs.indexOf('applying config'), 'the reload ran after the start had finished');
+  } finally {
+    d.p.kill('SIGKILL');
+  }
+  const e = startLbd(cfg, join(dir, 'state2'));
+  try {
+    await e.waitLog(/^config loaded$/);
+    e.p.kill('SIGTERM');
+    assert.equal(await e.exit, 0);
+    assert.ok(e.lines.some((l) => l.msg === 'stopped'));
+    assert.ok(!e.lines.some((l) => l.msg === 'lbd running'));
+  } finally {
+    e.p.kill('SIGKILL');
+  }
+});
+
 test('lbd accepts a keepalived.conf directly and --check validates without state', () => {
   const dir = tmp();
   const r = spawnSync(process.execPath, [lbdJs, '--config', fixture('keepalived', 'nginx-ha.conf'), '--state-dir', join(dir, 's'), '--check'], { encoding: 'utf8', timeout: 20_000 });
   assert.equal(r.status, 0, r.stdout + r.stderr);
   assert.match(r.stdout, /"format":"keepalived".*config is valid/);
   assert.throws(() => readFileSync(join(dir, 's')));
+});
+
+test('lbctl reference: docs/CONFIG.md is the current output (regenerate with `lbctl reference > docs/CONFIG.md`)', () => {
+  const r = lbctl('reference');
+  assert.equal(r.status, 0);
+  assert.equal(readFileSync(join(repoRoot, 'docs', 'CONFIG.md'), 'utf8'), r.stdout);
+  for (const key of ['virtual_router_id', 'inhibit_on_failure', 'sorry_server', 'track_proxy', 'misc_dynamic']) assert.match(r.stdout, new RegExp(`\`${key}\``));
 });

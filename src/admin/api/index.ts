@@ -6,6 +6,7 @@ import { configApi } from './config.js';
 import { operationsApi } from './operations.js';
 import { systemApi } from './system.js';
 import { accountsApi } from './accounts.js';
+import { hostApi } from './host.js';
 
 export interface ApiOptions { ctx: AdminContext }
 
@@ -17,6 +18,7 @@ export const apiV1: FastifyPluginAsync<ApiOptions> = async (app, { ctx }) => {
   await app.register(operationsApi, opts);
   await app.register(systemApi, opts);
   await app.register(accountsApi, opts);
+  await app.register(hostApi, opts);
   app.get('/openapi.json', { schema: { summary: 'This API\'s OpenAPI 3 description', tags: ['meta'] } }, async (_req, reply) =>
     reply.type('application/json').send(JSON.stringify(app.swagger(), null, 2)));
 };

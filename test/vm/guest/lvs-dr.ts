@@ -5,22 +5,19 @@
  * It records observations (request counts, captured frames, netlink messages, ipvsadm and
  * nft read-backs) in report.json; the host-side test asserts on them.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
+import { spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { Lab, must, run, waitFor } from '../../lib/netns.js';
-import { outPath, scenario } from '../lib/guest.js';
+import { scenario } from '../lib/guest.js';
 import { NetlinkCapture, countRequests } from '../lib/netlink-capture.js';
 import { IpvsClient } from '../../../src/ipvs/index.js';
 import { realServerScript } from '../../../src/lvs/realserver-script.js';
-import { CHECKOUT } from '../lib/vm.js';
+import { CONFIG, Lbd, STATE, countResponses, ipvsadm, table } from '../lib/director.js';
 
 const VIP_RR = '198.18.1.100', VIP_WRR = '198.18.1.101', VIP_FW = '198.18.1.110', HAND_VIP = '198.18.1.200';
 const CLIENT = '198.18.1.1', DIRECTOR = '198.18.1.2';
 const RS = { rs1: '198.18.1.11', rs2: '198.18.1.12', rs3: '198.18.1.13' } as const;
 type RsName = keyof typeof RS;
-const STATE = '/tmp/lbd-state';
-const CONFIG = '/tmp/lbd-config.yaml';
 
 interface RealServerSpec { address: string; port?: number; weight?: number }
 interface VsSpec { name: string; address?: string; port?: number; fwmark?: number; lb_algo: string; real_servers: RealServerSpec[]; mark_rules?: unknown[] }
@@ -43,65 +40,6 @@ const fwVs: VsSpec = {
   real_servers: [{ address: RS.rs1 }, { address: RS.rs2 }],
 };
 
-/** lbd in the director namespace, its JSON log lines collected. */
-class Lbd {
-  static started = 0;
-  readonly lines: Record<string, unknown>[] = [];
-  readonly proc: ChildProcess;
-  constructor(lab: Lab, ns: string) {
-    const log = outPath(`lbd-${++Lbd.started}.log`);
-    this.proc = lab.spawn(ns, 'node', [`${CHECKOUT}/dist/src/cli/lbd.js`, '--config', CONFIG, '--state-dir', STATE]);
-    let buf = '';
-    this.proc.stdout!.on('data', (d: Buffer) => {
-      buf += d.toString();
-      let nl;
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        const text = buf.slice(0, nl);
-        buf = buf.slice(nl + 1);
-        appendFileSync(log, text + '\n');
-        try { this.lines.push(JSON.parse(text) as Record<string, unknown>); } catch { this.lines.push({ msg: text }); }
-      }
-    });
-    this.proc.stderr!.on('data', (d: Buffer) => { appendFileSync(log, d); this.lines.push({ stderr: d.toString() }); });
-  }
-
-  /** The first log line after `from` whose message matches. */
-  async waitLog(what: RegExp, from = 0, timeoutMs = 180_000): Promise<Record<string, unknown>> {
-    return waitFor(`lbd log ${what}`, () => this.lines.slice(from).find((l) => what.test(String(l.msg ?? ''))), timeoutMs, 100);
-  }
-
-  reconcileLogs(from: number): Record<string, unknown>[] {
-    return this.lines.slice(from).filter((l) => /^IPVS: \d+ of \d+ operation/.test(String(l.msg ?? '')));
-  }
-
-  errors(): Record<string, unknown>[] {
-    return this.lines.filter((l) => Number(l.level) >= 50 || l.stderr);
-  }
-
-  exited(): Promise<number | null> {
-    return new Promise((res) => (this.proc.exitCode !== null || this.proc.signalCode !== null ? res(this.proc.exitCode) : this.proc.on('close', (c) => res(c))));
-  }
-}
-
-/** Sequential HTTP GETs, each on a new connection; the body names the real server. */
-async function countResponses(address: string, port: number, n: number): Promise<Record<string, number>> {
-  const counts: Record<string, number> = {};
-  for (let i = 0; i < n; i++) {
-    const body = await new Promise<string>((res, rej) => {
-      const req = request({ host: address, port, path: '/', agent: false, timeout: 10_000 }, (r) => {
-        let b = '';
-        r.on('data', (d: Buffer) => { b += d.toString(); });
-        r.on('end', () => res(b.trim()));
-      });
-      req.on('timeout', () => req.destroy(new Error(`request ${i} to ${address}:${port} timed out`)));
-      req.on('error', rej);
-      req.end();
-    });
-    counts[body] = (counts[body] ?? 0) + 1;
-  }
-  return counts;
-}
-
 interface Frame { srcMac: string; dstMac: string; src: string; dst: string }
 /** Frames in a pcap, via tcpdump's own decoder (-e prints the MAC addresses). */
 async function frames(file: string, filter: string): Promise<Frame[]> {
@@ -112,9 +50,6 @@ async function frames(file: string, filter: string): Promise<Frame[]> {
   });
 }
 
-const ipvsadm = async (ns: string, args: string[]) => (await must('ip', ['netns', 'exec', ns, 'ipvsadm', ...args])).trimEnd();
-/** ipvsadm -Ln without the header lines, nor the connection counters (TIME_WAITs expire meanwhile). */
-const table = async (ns: string) => (await ipvsadm(ns, ['-Ln'])).split('\n').slice(3).map((l) => l.trim().replace(/\s+/g, ' ').replace(/^(->.*) \d+ \d+$/, '$1'));
 /** Destination lines prefixed with their service ("TCP 198.18.1.100:80 -> 198.18.1.11:80 Route 1"). */
 function contextual(lines: string[]): string[] {
   let service = '';

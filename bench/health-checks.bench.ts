@@ -218,10 +218,10 @@ const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
 const perCheck = (m: Measured) => (m.cpuPct * 10_000) / m.rate;
 const maxOf = (xs: number[]) => (xs.some((x) => Number.isNaN(x)) ? NaN : Math.max(...xs));
 
-export const run: BenchModule['run'] = async ({ quick, log }) => {
-  const n = Number(process.env.LB_BENCH_HEALTH_SERVERS ?? 2000);
-  const windowS = Number(process.env.LB_BENCH_HEALTH_SECONDS ?? (quick ? 15 : 60));
-  const warmS = quick ? 3 : 5;
+interface SizeResult { n: number; windowS: number; l: Measured; k: Measured; refNote: string }
+
+/** One size: nginx with n listeners, lbd's checker then keepalived's, one after the other. */
+async function measureSize(n: number, windowS: number, warmS: number, log: (msg: string) => void): Promise<SizeResult> {
   const dir = mkdtempSync(join(tmpdir(), 'lbd-bench-health-'));
   const nginx = new Nginx(dir, n);
   try {
@@ -246,25 +246,49 @@ export const run: BenchModule['run'] = async ({ quick, log }) => {
     }
     const refNote = k.error ? `keepalived -C: ${k.error}` : ipvs ? 'keepalived with kernel IPVS' : 'keepalived with its IPVS calls stubbed (no kernel IPVS here)';
     if (k.error) log(`  ${refNote}`);
-    const ref = (x: number) => (k.error ? null : round(x));
-    const common = `${n} servers, HTTP_GET every ${TIMING.delay_loop} s, ${windowS} s, load average ${loadavg()[0]!.toFixed(1)}`;
-    return [
-      { name: 'health-checks cpu', unit: '%', lbd: round(l.cpuPct), ref: ref(k.cpuPct), ratio: ratio(l.cpuPct, k.error ? null : k.cpuPct), runs: 1,
-        note: `% of one core; ${common}; target <= keepalived and < 25; ${refNote}` },
-      { name: 'health-checks cpu-per-check', unit: 'us', lbd: round(perCheck(l), 0), ref: k.error ? null : round(perCheck(k), 0),
-        ratio: ratio(perCheck(l), k.error ? null : perCheck(k)), runs: 1, note: 'CPU time per request nginx served: fair when the two check at different rates' },
-      { name: 'health-checks peak-rss', unit: 'MB', lbd: round(l.rssMb), ref: ref(k.rssMb), ratio: ratio(l.rssMb, k.error ? null : k.rssMb), runs: 1,
-        note: 'keepalived: parent + checker process' },
-      { name: 'health-checks rate', unit: '/s', lbd: round(l.rate, 0), ref: k.error ? null : round(k.rate, 0), ratio: ratio(l.rate, k.error ? null : k.rate), runs: 1,
-        note: `requests per second nginx served (expected ~${n / TIMING.delay_loop})` },
-      { name: 'health-checks detection', unit: 's', lbd: round(maxOf(l.downS), 2), ref: k.error ? null : round(maxOf(k.downS), 2),
-        ratio: ratio(maxOf(l.downS), k.error ? null : maxOf(k.downS)), runs: VICTIMS, note: `slowest of ${VICTIMS} failures (HTTP 503); bound ${BOUND_S} s` },
-      { name: 'health-checks recovery', unit: 's', lbd: round(maxOf(l.upS), 2), ref: k.error ? null : round(maxOf(k.upS), 2),
-        ratio: ratio(maxOf(l.upS), k.error ? null : maxOf(k.upS)), runs: VICTIMS, note: `slowest of ${VICTIMS} returns; bound ${TIMING.delay_loop + TIMING.connect_timeout} s` },
-    ] satisfies BenchResult[];
+    return { n, windowS, l, k, refNote };
   } finally {
     nginx.stop();
     await sleep(300);
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The full run also measures smaller sizes (shorter windows) to show how the cost grows with
+ * the number of real servers; the quick run measures the main size only, in a shorter window.
+ */
+export const run: BenchModule['run'] = async ({ quick, log }) => {
+  const n = Number(process.env.LB_BENCH_HEALTH_SERVERS ?? 2000);
+  const windowS = Number(process.env.LB_BENCH_HEALTH_SECONDS ?? (quick ? 10 : 60));
+  const warmS = quick ? 3 : 5;
+  const { l, k, refNote } = await measureSize(n, windowS, warmS, log);
+  const ref = (x: number) => (k.error ? null : round(x));
+  const common = `${n} servers, HTTP_GET every ${TIMING.delay_loop} s, ${windowS} s, load average ${loadavg()[0]!.toFixed(1)}`;
+  const out: BenchResult[] = [
+    { name: 'health-checks cpu', unit: '%', lbd: round(l.cpuPct), ref: ref(k.cpuPct), ratio: ratio(l.cpuPct, k.error ? null : k.cpuPct), runs: 1,
+      note: `% of one core; ${common}; target <= keepalived and < 25; ${refNote}` },
+    { name: 'health-checks cpu-per-check', unit: 'us', lbd: round(perCheck(l), 0), ref: k.error ? null : round(perCheck(k), 0),
+      ratio: ratio(perCheck(l), k.error ? null : perCheck(k)), runs: 1, note: 'CPU time per request nginx served: fair when the two check at different rates' },
+    { name: 'health-checks peak-rss', unit: 'MB', lbd: round(l.rssMb), ref: ref(k.rssMb), ratio: ratio(l.rssMb, k.error ? null : k.rssMb), runs: 1,
+      note: 'keepalived: parent + checker process' },
+    { name: 'health-checks rate', unit: '/s', lbd: round(l.rate, 0), ref: k.error ? null : round(k.rate, 0), ratio: ratio(l.rate, k.error ? null : k.rate), runs: 1,
+      note: `requests per second nginx served (expected ~${n / TIMING.delay_loop})` },
+    { name: 'health-checks detection', unit: 's', lbd: round(maxOf(l.downS), 2), ref: k.error ? null : round(maxOf(k.downS), 2),
+      ratio: ratio(maxOf(l.downS), k.error ? null : maxOf(k.downS)), runs: VICTIMS, note: `slowest of ${VICTIMS} failures (HTTP 503); bound ${BOUND_S} s` },
+    { name: 'health-checks recovery', unit: 's', lbd: round(maxOf(l.upS), 2), ref: k.error ? null : round(maxOf(k.upS), 2),
+      ratio: ratio(maxOf(l.upS), k.error ? null : maxOf(k.upS)), runs: VICTIMS, note: `slowest of ${VICTIMS} returns; bound ${TIMING.delay_loop + TIMING.connect_timeout} s` },
+  ];
+  if (quick) return out;
+  for (const size of [n / 8, n / 2].map(Math.round)) {
+    const r = await measureSize(size, 15, warmS, log);
+    const kr = (x: number) => (r.k.error ? null : x);
+    out.push(
+      { name: `health-checks cpu ${size} servers`, unit: '%', lbd: round(r.l.cpuPct), ref: kr(round(r.k.cpuPct)), ratio: ratio(r.l.cpuPct, kr(r.k.cpuPct)), runs: 1,
+        note: `% of one core, 15 s window; scaling: compare with "health-checks cpu" (${n} servers); ${r.refNote}` },
+      { name: `health-checks peak-rss ${size} servers`, unit: 'MB', lbd: round(r.l.rssMb), ref: kr(round(r.k.rssMb)), ratio: ratio(r.l.rssMb, kr(r.k.rssMb)), runs: 1,
+        note: `scaling: compare with "health-checks peak-rss" (${n} servers)` },
+    );
+  }
+  return out;
 };

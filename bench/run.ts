@@ -42,6 +42,7 @@ async function main(): Promise<void> {
   for (const f of modules) {
     const log = (msg: string) => process.stderr.write(`[${f.replace('.bench.js', '')}] ${msg}\n`);
     log(quick ? 'quick run' : 'full run');
+    const t0 = Date.now();
     try {
       const mod = (await import(pathToFileURL(join(here, f)).href)) as BenchModule;
       for (const r of await mod.run({ quick, log })) {
@@ -52,6 +53,7 @@ async function main(): Promise<void> {
       log(`FAILED: ${(e as Error).stack ?? String(e)}`);
       process.exitCode = 1;
     }
+    log(`took ${Math.round((Date.now() - t0) / 1000)} s`);
   }
   const out = join(here, '..', '..', 'bench', 'results.json');
   mkdirSync(dirname(out), { recursive: true });

@@ -25,7 +25,8 @@ import { createLogger } from '../../src/log/logger.js';
 import { IpvsClient } from '../../src/ipvs/index.js';
 
 const { values: o } = parseArgs({ options: { services: { type: 'string', default: '1000' }, runs: { type: 'string', default: '3' }, changes: { type: 'string', default: '9' } } });
-const SERVICES = Number(o.services), RUNS = Number(o.runs), CHANGES = Number(o.changes), DESTS = 4;
+/** --services N[,N...]: each size is measured in turn in the same boot. */
+const SIZES = o.services!.split(',').map(Number), RUNS = Number(o.runs), CHANGES = Number(o.changes), DESTS = 4;
 
 const vip = (i: number) => `198.18.${1 + Math.floor(i / 250)}.${1 + (i % 250)}`;
 const rs = (d: number) => `198.19.0.${11 + d}`;
@@ -38,10 +39,10 @@ class BenchPool extends EventEmitter<PoolEvents> implements PoolSource {
   }
 }
 
-function benchConfig(): Config {
+function benchConfig(services: number): Config {
   const raw = {
     global: { router_id: 'bench' },
-    virtual_servers: Array.from({ length: SERVICES }, (_, i) => ({
+    virtual_servers: Array.from({ length: services }, (_, i) => ({
       name: `vs${i}`, address: vip(i), port: 80, protocol: 'TCP', lb_algo: 'wrr', lb_kind: 'DR',
       real_servers: Array.from({ length: DESTS }, (_, d) => ({ address: rs(d), port: 80, weight: 1 })),
     })),
@@ -50,9 +51,9 @@ function benchConfig(): Config {
 }
 
 /** The same table as ipvsadm-restore input; `weights` overrides "service/destination" weights. */
-function restoreText(weights = new Map<string, number>()): string {
+function restoreText(services: number, weights = new Map<string, number>()): string {
   const lines: string[] = [];
-  for (let i = 0; i < SERVICES; i++) {
+  for (let i = 0; i < services; i++) {
     lines.push(`-A -t ${vip(i)}:80 -s wrr`);
     for (let d = 0; d < DESTS; d++) lines.push(`-a -t ${vip(i)}:80 -r ${rs(d)}:80 -g -w ${weights.get(`vs${i}/${rs(d)}`) ?? 1}`);
   }
@@ -89,9 +90,23 @@ await scenario(async (report: Record<string, unknown>) => {
   sh('ip', ['link', 'set', 'd0', 'up']);
   sh('ip', ['addr', 'add', '198.19.0.1/24', 'dev', 'd0']); // destinations must be unicast-routable
   sh('modprobe', ['ip_vs_wrr']);
-  const config = benchConfig();
-  writeFileSync('/tmp/full.restore', restoreText());
   const log = createLogger({ level: 'warn', stream: process.stderr });
+  const sizes: Record<string, unknown>[] = [];
+  for (const services of SIZES) sizes.push(await measureSize(services, log));
+  // The floor under one change: a netlink round trip that does nothing in the kernel.
+  const probe = await IpvsClient.open();
+  const rtt: number[] = [];
+  for (let i = 0; i < 30; i++) { const t0 = performance.now(); await probe.info(); rtt.push(performance.now() - t0); }
+  probe.close();
+  report.roundTripMs = round(median(rtt));
+  report.runs = RUNS;
+  report.sizes = sizes;
+});
+
+async function measureSize(services: number, log: ReturnType<typeof createLogger>): Promise<Record<string, unknown>> {
+  const report: Record<string, unknown> = {};
+  const config = benchConfig(services);
+  writeFileSync('/tmp/full.restore', restoreText(services));
   const full = { lbd: [] as number[], restore: [] as number[], ipvsadmR: [] as number[] };
   const change = { lbd: [] as number[], restore: [] as number[], ipvsadmE: [] as number[] };
   const checks: unknown[] = [];
@@ -106,12 +121,12 @@ await scenario(async (report: Record<string, unknown>) => {
     const lvs = new LvsSubsystem({ log, status: hub, stateDir: '/tmp/bench-state' }, { pool, pollIntervalMs: 3_600_000 });
     await lvs.start(config);
     const r = hub.get<LvsStatus>('lvs')!.lastReconcile!;
-    if (r.errors.length || r.operations !== SERVICES * (1 + DESTS)) throw new Error(`lbd programming: ${r.operations} operations, errors ${r.errors.join('; ')}`);
+    if (r.errors.length || r.operations !== services * (1 + DESTS)) throw new Error(`lbd programming: ${r.operations} operations, errors ${r.errors.join('; ')}`);
     full.lbd.push(r.durationMs);
     checks.push({ run, after: 'lbd full', ...countTable() });
     // One destination's weight, one virtual server at a time (what a health change does).
     for (let k = 0; k < CHANGES; k++) {
-      const vs = config.virtual_servers[(k * 97) % SERVICES]!;
+      const vs = config.virtual_servers[(k * 97) % services]!;
       pool.weights.set(`${vs.name}/${rs(k % DESTS)}`, 2 + k);
       const before = hub.get<LvsStatus>('lvs')!.lastReconcile!.at;
       pool.emit('change', vs.name);
@@ -136,29 +151,23 @@ await scenario(async (report: Record<string, unknown>) => {
     // One weight: ipvsadm-restore reloads everything with it changed; ipvsadm -e edits one.
     const weights = new Map<string, number>();
     for (let k = 0; k < CHANGES; k++) {
-      const i = (k * 97) % SERVICES;
+      const i = (k * 97) % services;
       weights.set(`vs${i}/${rs(k % DESTS)}`, 2 + k);
-      // A whole-table reload each: three samples per run are enough.
-      if (k < 3) {
-        writeFileSync('/tmp/changed.restore', restoreText(weights));
+      // A whole-table reload each (the full programming again): three samples, in the first run only, are enough.
+      if (k < 3 && run === 0) {
+        writeFileSync('/tmp/changed.restore', restoreText(services, weights));
         change.restore.push(await timeCommand('ipvsadm-restore', [], '/tmp/changed.restore'));
       }
       change.ipvsadmE.push(await timeCommand('ipvsadm', ['-e', '-t', `${vip(i)}:80`, '-r', `${rs(k % DESTS)}:80`, '-g', '-w', String(20 + k)]));
     }
     checks.push({ run, after: 'ipvsadm changes', ...countTable() });
   }
-  // The floor under one change: a netlink round trip that does nothing in the kernel.
-  const probe = await IpvsClient.open();
-  const rtt: number[] = [];
-  for (let i = 0; i < 30; i++) { const t0 = performance.now(); await probe.info(); rtt.push(performance.now() - t0); }
-  probe.close();
-  report.roundTripMs = round(median(rtt));
   sh('ipvsadm', ['-C']);
-  report.services = SERVICES;
-  report.destinations = SERVICES * DESTS;
-  report.runs = RUNS;
+  report.services = services;
+  report.destinations = services * DESTS;
   const summary = (xs: Record<string, number[]>) => Object.fromEntries(Object.entries(xs).map(([k, v]) => [k, { median: round(median(v)), runs: v.map(round) }]));
   report.full = summary(full);
   report.change = summary(change);
   report.checks = checks;
-});
+  return report;
+}

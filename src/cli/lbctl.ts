@@ -9,6 +9,7 @@ const verbs: Record<string, Verb> = {
   console: { summary: 'console [--socket PATH] [--ascii]   the text console (the admin user\'s login program)', run: async (a) => (await import('../console/main.js')).consoleVerb(a) },
   render: { summary: 'render FILE [--out DIR]             the haproxy.cfg / nginx.conf lbd would run for FILE', run: async (a) => (await import('./render.js')).runRender(a) },
   ipvs: { summary: 'ipvs list|info|add|del ...          the kernel\'s IPVS table by hand (lbctl ipvs -h)', run: async (a) => (await import('./ipvs.js')).runIpvs(a) },
+  demo: { summary: 'demo status|curl|fail|recover|...    act on the lab "npm run demo" runs (lbctl demo -h)', run: async (a) => (await import('./demo.js')).runDemo(a) },
   reference: { summary: 'reference                           the configuration reference (Markdown, as docs/CONFIG.md)', run: async (a) => (await import('./reference.js')).runReference(a) },
   'realserver-script': { summary: 'realserver-script --vip ADDR        print a real server\'s LVS-DR set-up script', run: async (a) => (await import('./realserver-script.js')).runRealServerScript(a) },
 };

@@ -15,6 +15,7 @@ import type { BenchModule, BenchResult } from './run.js';
 import { Daemon } from '../src/lbd/daemon.js';
 import { createLogger } from '../src/log/logger.js';
 import { AdminSubsystem } from '../src/admin/subsystem.js';
+import { healthService, healthStatus, lvsDestination, lvsService, lvsStatus, realServer, stats, vrrpInstance, vrrpStatus } from '../test/lib/status-fixtures.js';
 
 const SERVICES = 1000;
 const PER_SERVICE = 4;
@@ -33,28 +34,25 @@ function bigConfig(): string {
   });
 }
 
-/** Sections as the VRRP, health and LVS subsystems publish them (src/admin/status/*.ts), with values changing per round. */
+/** Sections typed as the VRRP, health and LVS subsystems publish them, with values changing per round. */
 function publish(d: Daemon, round: number): void {
   const now = new Date().toISOString();
-  d.status.publish('vrrp', { maintenance: false, instances: [{ name: 'VI_1', state: 'MASTER', priority: 100, master: '198.18.10.2', adverts_sent: round, adverts_received: 0, transitions: 1, dropped: {} }] });
-  d.status.publish('health', {
-    virtual_servers: Array.from({ length: SERVICES }, (_, i) => ({
-      name: `vs${i}`, quorum: true,
-      real_servers: Array.from({ length: PER_SERVICE }, (_, j) => ({
-        key: `${rsAddr(i, j)}:80`, state: (i + j + round) % 97 === 0 ? 'down' : 'up', admin: 'enabled', weight: 1 + j, since: now,
-        last_check: { time: now, ok: true, latency_ms: 0.2 + ((i * 7 + j + round) % 50) / 10 },
-      })),
+  d.status.publish('vrrp', vrrpStatus([vrrpInstance('VI_1', {
+    state: 'MASTER', masterAddress: '198.18.10.2', counters: { ...vrrpInstance('x').counters, advertsSent: round, becameMaster: 1 },
+  })]));
+  d.status.publish('health', healthStatus(Array.from({ length: SERVICES }, (_, i) => healthService(`vs${i}`,
+    Array.from({ length: PER_SERVICE }, (_, j) => {
+      const up = (i + j + round) % 97 !== 0;
+      const rs = realServer(`${rsAddr(i, j)}:80`, up, { weight: up ? 1 + j : null, configured_weight: 1 + j, since: now });
+      rs.checks[0]!.last = { ...rs.checks[0]!.last!, at: now, latency_ms: 0.2 + ((i * 7 + j + round) % 50) / 10 };
+      return rs;
+    })))));
+  d.status.publish('lvs', lvsStatus(Array.from({ length: SERVICES }, (_, i) => lvsService(`vs${i}`, `tcp:${vsAddr(i)}:80`,
+    Array.from({ length: PER_SERVICE }, (_, j) => lvsDestination(rsAddr(i, j), 80, {
+      weight: 1 + j, activeConns: (i + round) % 40, inactiveConns: j * 3,
+      stats: stats({ conns: 250 * i, inPackets: 1e6, inBytes: 1.5e8, cps: 3, inPps: 220, inBps: 2.7e5 }),
     })),
-  });
-  d.status.publish('lvs', {
-    services: Array.from({ length: SERVICES }, (_, i) => ({
-      name: `vs${i}`, stats: { conns: 1000 * i + round, inpkts: 5e6, outpkts: 0, inbytes: 6e8, outbytes: 0, cps: 12, inpps: 900, outpps: 0, inbps: 1.1e6, outbps: 0 },
-      destinations: Array.from({ length: PER_SERVICE }, (_, j) => ({
-        address: rsAddr(i, j), port: 80, weight: 1 + j, active_conns: (i + round) % 40, inactive_conns: j * 3,
-        stats: { conns: 250 * i, inpkts: 1e6, outpkts: 0, inbytes: 1.5e8, outbytes: 0, cps: 3, inpps: 220, outpps: 0, inbps: 2.7e5, outbps: 0 },
-      })),
-    })),
-  });
+    { stats: stats({ conns: 1000 * i + round, inPackets: 5e6, inBytes: 6e8, cps: 12, inPps: 900, inBps: 1.1e6 }) }))));
 }
 
 const percentile = (xs: number[], p: number) => {

@@ -182,6 +182,14 @@ export function checkSemantics(raw: RawConfig, cfg: Config): Diagnostic[] {
 
     if (vs.persistence_granularity !== undefined && vs.persistence_timeout === undefined)
       err([...base, 'persistence_granularity'], 'persistence_granularity needs persistence_timeout');
+    const g = vs.persistence_granularity;
+    if (g !== undefined && /^\d+$/.test(g) && (vs.family === 4 ? Number(g) > 32 : Number(g) < 1 || Number(g) > 128))
+      err([...base, 'persistence_granularity'], `/${g} is not a prefix length for ${famName(vs.family)} (${vs.family === 4 ? '0-32' : '1-128'})`);
+    if (g !== undefined && !/^\d+$/.test(g) && vs.family === 6)
+      err([...base, 'persistence_granularity'], 'an IPv6 service takes a prefix length (1-128), not a netmask');
+    const marks = vs.endpoints.filter((e) => e.kind === 'fwmark');
+    if (vs.mark_rules.length && marks.length > 1 && marks[0]!.kind === 'fwmark')
+      warn([...base, 'mark_rules'], `the rules set fwmark ${marks[0]!.fwmark}, the group's first; mark the group's other fwmarks yourself`);
     if ((vs.flags.sh_port || vs.flags.sh_fallback) && vs.lb_algo !== 'sh')
       err([...base, vs.flags.sh_port ? 'sh_port' : 'sh_fallback'], `only the sh scheduler has this flag (lb_algo is ${vs.lb_algo})`);
     if ((vs.flags.mh_port || vs.flags.mh_fallback) && vs.lb_algo !== 'mh')

@@ -28,7 +28,7 @@ const artifacts = join(repoRoot, 'test-artifacts');
 const PASSWORD = 'correct horse battery staple';
 
 /** The example LVS-DR config with quick checks, so a stopped server is noticed within seconds. */
-const CONFIG = exampleConfig().replace('delay_loop: 5', 'delay_loop: 1').replace(/connect_timeout: 3/g, 'connect_timeout: 1')
+const CONFIG = exampleConfig().replace('delay_loop: 5', 'delay_loop: 1').replace(/connect_timeout: 3/g, 'connect_timeout: 2')
   .replace(/retry: 3/g, 'retry: 1').replace(/delay_before_retry: 2/g, 'delay_before_retry: 1');
 
 const HTTP_SERVER = `require('http').createServer((q, s) => s.end('ok ' + q.url)).listen(80, process.argv[1]);`;
@@ -220,14 +220,24 @@ test('a stopped real server turns down on the dashboard without a reload (needs 
   }
   const { page } = env;
   const cell = '[data-rs="web|198.18.0.11:80"] .health';
+  /** Waits for the cell to read `want`; on timeout says what the page and the API showed instead. */
+  const cellReads = async (want: string) => {
+    try {
+      await page.waitForFunction(([sel, w]) => document.querySelector(sel!)?.textContent?.trim().startsWith(w!), [cell, want], { timeout: 30_000 });
+    } catch (e) {
+      const shown = await page.evaluate((sel) => document.querySelector(sel)?.textContent ?? '(no cell)', cell);
+      const api1 = await api('GET', '/api/v1/status');
+      throw new Error(`cell never read "${want}…" (page: ${JSON.stringify(shown)}; api: ${JSON.stringify(api1.virtual_servers ?? api1)})`, { cause: e });
+    }
+  };
   await page.goto(`${env.url}/`);
-  await page.waitForFunction((sel) => document.querySelector(sel)?.textContent?.trim() === 'up', cell, { timeout: 30_000 });
+  await cellReads('up');
   await page.evaluate(() => { window.marker = 7; });
   const rs = env.rs.get('198.18.0.11')!;
   rs.kill('SIGKILL');
-  await page.waitForFunction((sel) => document.querySelector(sel)?.textContent?.trim() === 'down', cell, { timeout: 30_000 });
+  await cellReads('down');
   assert.equal(await page.evaluate(() => window.marker), 7, 'no reload');
   await shot('dashboard-server-down');
   env.rs.set('198.18.0.11', startRealServer('198.18.0.11'));
-  await page.waitForFunction((sel) => document.querySelector(sel)?.textContent?.trim() === 'up', cell, { timeout: 30_000 });
+  await cellReads('up');
 });

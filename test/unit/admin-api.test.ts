@@ -1,6 +1,5 @@
 import { test } from 'node:test';
-import type { HealthStatus, RealServerStatus } from '../../src/health/status.js';
-import type { VrrpStatus } from '../../src/vrrp/status.js';
+import { healthService, healthStatus, lvsDestination, lvsService, lvsStatus, realServer, stats, vrrpInstance, vrrpStatus } from '../lib/status-fixtures.js';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
@@ -26,33 +25,18 @@ test('GET /api/v1/status shows every configured object, then what the subsystems
   assert.deepEqual(before.virtual_servers[0].real_servers.map((r: any) => [r.key, r.health, r.weight_configured, r.weight]),
     [['198.18.0.11:80', 'unknown', 3, null], ['198.18.0.12:80', 'unknown', 1, null]]);
 
-  const vrrp: VrrpStatus = {
-    maintenance: false, syncGroups: [], sockets: [], externalTrackers: {}, scheduling: 'SCHED_RR 10',
-    engine: { running: true, pid: 1, restarts: 0, startedAt: '2026-01-01T00:00:00Z', lastExit: null },
-    instances: [{
-      name: 'VI_WEB', interface: 'eth0', family: 4, vrid: 51, version: 2, state: 'MASTER', basePriority: 150, effectivePriority: 150,
-      advertInt: 1, masterAdvertInt: 1, masterDownInterval: 3.41, masterAddress: '198.18.0.2', sourceAddress: '198.18.0.2',
-      destinations: ['224.0.0.18'], vips: ['198.18.0.100/24'], vipsHeld: ['198.18.0.100/24'], syncGroup: null, faults: [],
-      lastTransition: { at: Date.parse('2026-01-01T00:00:00Z'), from: 'BACKUP', to: 'MASTER', reason: 'master down' },
-      counters: { advertsSent: 10, advertsReceived: 2, priorityZeroSent: 0, priorityZeroReceived: 0, sendErrors: 0, becameMaster: 1, releasedMaster: 0, dropped: { auth: 3 } },
-      jitter: { samples: 10, meanMs: 0.2, p99Ms: 0.5, maxMs: 0.5, maxEverMs: 0.5 }, trackers: [],
-    }],
-  };
-  h.daemon.status.publish('vrrp', vrrp);
-  const rs = (key: string, up: boolean, extra: Partial<RealServerStatus>): RealServerStatus => ({
-    key, address: key.split(':')[0]!, port: 80, state: up ? 'up' : 'down', since: '2026-01-01T00:00:00Z', reason: up ? 'HTTP status 200 on /' : 'connection refused',
-    in_pool: up, weight: up ? 3 : null, configured_weight: 3, inhibit_on_failure: false, drain: false, disabled: false, weight_override: null,
-    checks: [{ type: 'HTTP_GET', target: key, up, retries_used: 0, consecutive_failures: up ? 0 : 2, delay_loop: 5,
-      last: { ok: up, message: up ? 'HTTP status 200 on /' : 'connection refused', latency_ms: up ? 1.5 : 0.2, at: '2026-01-01T00:00:01Z' } }],
-    ...extra,
-  });
-  const health: HealthStatus = {
-    virtual_servers: [{ name: 'web', quorum: { up: true, live_weight: 3, quorum: 1, hysteresis: 0 }, sorry_server: null,
-      real_servers: [rs('198.18.0.11:80', true, {}), rs('198.18.0.12:80', false, { drain: true })] }],
-    scheduler: { in_flight: 0, scripts_running: 0, queued: 0, limits: { sockets: 2048, processes: 32 }, max_lag_ms: 0 }, updated_at: '2026-01-01T00:00:01Z',
-  };
-  h.daemon.status.publish('health', health);
-  h.daemon.status.publish('lvs', { services: [{ name: 'web', stats: { conns: 100, inbytes: 5000, cps: 4 }, destinations: [{ address: '198.18.0.11', port: 80, weight: 3, active_conns: 7, inactive_conns: 2, stats: { cps: 4, conns: 90 } }] }] });
+  h.daemon.status.publish('health', healthStatus([healthService('web', [
+    realServer('198.18.0.11:80', true, { weight: 3, configured_weight: 3, checks: [{ ...realServer('198.18.0.11:80', true).checks[0]!, last: { ok: true, message: 'HTTP status 200 on /', latency_ms: 1.5, at: '2026-01-01T00:00:01Z' } }] }),
+    realServer('198.18.0.12:80', false, { drain: true }),
+  ])]));
+  h.daemon.status.publish('vrrp', vrrpStatus([vrrpInstance('VI_WEB', {
+    state: 'MASTER', basePriority: 150, effectivePriority: 150, masterAddress: '198.18.0.2',
+    lastTransition: { at: Date.parse('2026-01-01T00:00:00Z'), from: 'BACKUP', to: 'MASTER', reason: 'master down' },
+    counters: { ...vrrpInstance('x').counters, advertsSent: 10, advertsReceived: 2, becameMaster: 1, dropped: { auth: 3 } },
+  })]));
+  h.daemon.status.publish('lvs', lvsStatus([lvsService('web', 'tcp:198.18.0.100:80', [
+    lvsDestination('198.18.0.11', 80, { weight: 3, activeConns: 7, inactiveConns: 2, stats: stats({ cps: 4, conns: 90 }) }),
+  ], { stats: stats({ conns: 100, inBytes: 5000, cps: 4 }) })]));
   const v = json<any>(await h.built.app.inject({ url: '/api/v1/status', headers: auth }));
   assert.deepEqual(v.reported, { vrrp: true, lvs: true, health: true, l7: false });
   assert.deepEqual([v.vrrp[0].state, v.vrrp[0].priority, v.vrrp[0].master, v.vrrp[0].counters.dropped], ['MASTER', 150, '198.18.0.2', { auth: 3 }]);

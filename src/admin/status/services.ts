@@ -7,16 +7,9 @@
 import type { VirtualServer } from '../../config/model.js';
 import type { Counters, Rates, RealServerView, VirtualServerView } from './schemas.js';
 import type { HealthStatus, RealServerStatus } from '../../health/status.js';
+import type { LvsDestinationStatus, LvsServiceStatus, LvsStatus } from '../../lvs/status.js';
 
-export interface IpvsStats {
-  conns?: number; inpkts?: number; outpkts?: number; inbytes?: number; outbytes?: number;
-  cps?: number; inpps?: number; outpps?: number; inbps?: number; outbps?: number;
-}
-
-/** What the 'lvs' section is read as: kernel services by virtual-server name (a group has several). */
-export interface LvsSection { services?: LvsServiceStatus[] }
-export interface LvsServiceStatus { name: string; stats?: IpvsStats; destinations?: LvsDestStatus[] }
-export interface LvsDestStatus { address: string; port: number; weight?: number; active_conns?: number; inactive_conns?: number; stats?: IpvsStats }
+type Stats = LvsServiceStatus['destinations'][number]['stats'];
 
 /** The check result to show for a server: the newest one, with the reason that decided its state. */
 function lastCheck(r: RealServerStatus): RealServerView['last_check'] {
@@ -29,38 +22,32 @@ function lastCheck(r: RealServerStatus): RealServerView['last_check'] {
 const adminState = (r: RealServerStatus): 'enabled' | 'drain' | 'disabled' => (r.disabled ? 'disabled' : r.drain ? 'drain' : 'enabled');
 
 const destKey = (address: string, port: number) => (address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`);
-const num = (x: number | undefined) => x ?? 0;
 
-function rates(s: IpvsStats[]): Rates | null {
+const sum = (s: Stats[], f: (x: Stats) => number) => s.reduce((a, x) => a + f(x), 0);
+
+function rates(s: Stats[]): Rates | null {
   if (!s.length) return null;
-  return {
-    cps: s.reduce((a, x) => a + num(x.cps), 0), inpps: s.reduce((a, x) => a + num(x.inpps), 0),
-    outpps: s.reduce((a, x) => a + num(x.outpps), 0), inbps: s.reduce((a, x) => a + num(x.inbps), 0),
-    outbps: s.reduce((a, x) => a + num(x.outbps), 0),
-  };
+  return { cps: sum(s, (x) => x.cps), inpps: sum(s, (x) => x.inPps), outpps: sum(s, (x) => x.outPps), inbps: sum(s, (x) => x.inBps), outbps: sum(s, (x) => x.outBps) };
 }
 
-function counters(s: IpvsStats[]): Counters | null {
+function counters(s: Stats[]): Counters | null {
   if (!s.length) return null;
-  return {
-    conns: s.reduce((a, x) => a + num(x.conns), 0), inpkts: s.reduce((a, x) => a + num(x.inpkts), 0),
-    outpkts: s.reduce((a, x) => a + num(x.outpkts), 0), inbytes: s.reduce((a, x) => a + num(x.inbytes), 0),
-    outbytes: s.reduce((a, x) => a + num(x.outbytes), 0),
-  };
+  return { conns: sum(s, (x) => x.conns), inpkts: sum(s, (x) => x.inPackets), outpkts: sum(s, (x) => x.outPackets), inbytes: sum(s, (x) => x.inBytes), outbytes: sum(s, (x) => x.outBytes) };
 }
 
 function endpointText(vs: VirtualServer): string[] {
   return vs.endpoints.map((e) => (e.kind === 'fwmark' ? `fwmark ${e.fwmark}${e.family === 6 ? ' (IPv6)' : ''}` : `${destKey(e.address, e.port)}/${e.protocol}`));
 }
 
-export function servicesView(configured: VirtualServer[], lvs: LvsSection | undefined, health: HealthStatus | undefined): VirtualServerView[] {
+export function servicesView(configured: VirtualServer[], lvs: LvsStatus | undefined, health: HealthStatus | undefined): VirtualServerView[] {
+  // A virtual_server_group is several kernel services under one name.
   const kernel = new Map<string, LvsServiceStatus[]>();
-  for (const s of lvs?.services ?? []) kernel.set(s.name, [...(kernel.get(s.name) ?? []), s]);
+  for (const s of lvs?.services ?? []) if (s.present) kernel.set(s.virtualServer, [...(kernel.get(s.virtualServer) ?? []), s]);
   const checks = new Map((health?.virtual_servers ?? []).map((h) => [h.name, h]));
 
   return configured.map((vs) => {
     const svc = kernel.get(vs.name) ?? [];
-    const dests = new Map<string, LvsDestStatus[]>();
+    const dests = new Map<string, LvsDestinationStatus[]>();
     for (const s of svc) for (const d of s.destinations ?? []) {
       const k = destKey(d.address, d.port);
       dests.set(k, [...(dests.get(k) ?? []), d]);
@@ -77,22 +64,22 @@ export function servicesView(configured: VirtualServer[], lvs: LvsSection | unde
         admin: c ? adminState(c) : 'enabled',
         weight_configured: rs.weight,
         weight: kernelWeight ?? c?.weight ?? null,
-        active_conns: d ? d.reduce((a, x) => a + num(x.active_conns), 0) : null,
-        inactive_conns: d ? d.reduce((a, x) => a + num(x.inactive_conns), 0) : null,
-        counters: d ? counters(d.map((x) => x.stats ?? {})) : null,
-        rates: d ? rates(d.map((x) => x.stats ?? {})) : null,
+        active_conns: d ? d.reduce((a, x) => a + x.activeConns, 0) : null,
+        inactive_conns: d ? d.reduce((a, x) => a + x.inactiveConns, 0) : null,
+        counters: d ? counters(d.map((x) => x.stats)) : null,
+        rates: d ? rates(d.map((x) => x.stats)) : null,
         last_check: c ? lastCheck(c) : null,
         since: c?.since ?? null,
       };
     });
-    const stats = svc.map((s) => s.stats ?? {});
+    const stats = svc.flatMap((s) => (s.stats ? [s.stats] : []));
     return {
       name: vs.name, endpoints: endpointText(vs), lb_algo: vs.lb_algo, lb_kind: vs.lb_kind,
       quorum_ok: h?.quorum.up ?? null,
       up: real_servers.filter((r) => r.health === 'up').length,
       total: real_servers.length,
-      counters: svc.length ? counters(stats) : null,
-      rates: svc.length ? rates(stats) : null,
+      counters: counters(stats),
+      rates: rates(stats),
       real_servers,
     };
   });

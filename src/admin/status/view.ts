@@ -5,7 +5,8 @@ import type { Daemon } from '../../lbd/daemon.js';
 import type { StatusView } from './schemas.js';
 import { vrrpView } from './vrrp.js';
 import type { VrrpStatus } from '../../vrrp/status.js';
-import { servicesView, type LvsSection } from './services.js';
+import { servicesView } from './services.js';
+import type { LvsStatus } from '../../lvs/status.js';
 import type { HealthStatus } from '../../health/status.js';
 import { l7View } from './l7.js';
 import type { L7Status } from '../../proxy/status.js';
@@ -27,7 +28,7 @@ export function buildStatusView(daemon: Daemon): StatusView {
   const config = daemon.running;
   const hub = daemon.status;
   const vrrp = hub.get<VrrpStatus>('vrrp');
-  const lvs = hub.get<LvsSection>('lvs');
+  const lvs = hub.get<LvsStatus>('lvs');
   const health = hub.get<HealthStatus>('health');
   const l7 = hub.get<L7Status>('l7');
   return {

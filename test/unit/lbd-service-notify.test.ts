@@ -52,7 +52,7 @@ test('lbd under a notify socket: READY=1 after start, WATCHDOG=1 at half the per
   createInterface({ input: proc.stdout! }).on('line', (l) => { try { logs.push({ at: Date.now(), msg: JSON.parse(l).msg }); } catch { /* not JSON */ } });
   const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
   try {
-    await waitFor(() => sock.got.some((m) => m.text.startsWith('READY=1')), 20_000, 'READY=1');
+    await waitFor('READY=1', () => sock.got.some((m) => m.text.startsWith('READY=1')), 20_000);
     const ready = sock.got.find((m) => m.text.startsWith('READY=1'))!;
     assert.match(ready.text, /^READY=1\nSTATUS=running: 0 VRRP instance\(s\), 0 virtual server\(s\), 0 L7 frontend\(s\)$/);
     const running = logs.find((l) => l.msg === 'lbd running');
@@ -66,7 +66,7 @@ test('lbd under a notify socket: READY=1 after start, WATCHDOG=1 at half the per
 
     const before = sock.got.length;
     proc.kill('SIGHUP');
-    await waitFor(() => sock.got.slice(before).some((m) => m.text.startsWith('READY=1')), 10_000, 'READY=1 after reload');
+    await waitFor('READY=1 after reload', () => sock.got.slice(before).some((m) => m.text.startsWith('READY=1')), 10_000);
     const after = sock.got.slice(before).filter((m) => m.text !== 'WATCHDOG=1');
     assert.match(after[0]!.text, /^RELOADING=1\nSTATUS=reloading\nMONOTONIC_USEC=\d+$/);
     assert.match(after[1]!.text, /^READY=1\nSTATUS=running/);

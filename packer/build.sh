@@ -65,9 +65,10 @@ stage=$work/stage
 rm -rf "$stage" "$work/bundle"; mkdir -p "$stage" "$work/bundle"
 cp "$repo/package.json" "$repo/package-lock.json" "$stage/"
 cp -r "$repo/dist" "$stage/dist"; rm -rf "$stage/dist/test" "$stage/dist/bench"
-# Templates, views, static files and the native addon are read from src/ at run time.
+# Views, static files and the native addon are read from src/, the proxy templates from templates/.
 (cd "$repo" && find src -type f ! -name '*.ts' ! -path 'src/net/native/*' -print0 | cpio -0pdm --quiet "$stage")
 install -D -m 0755 "$repo/src/net/native/build/Release/lbnet.node" "$stage/src/net/native/build/Release/lbnet.node"
+cp -r "$repo/templates" "$stage/templates"
 mkdir -p "$stage/docs"; cp "$repo"/docs/*.md "$stage/docs/"
 (cd "$stage" && npm ci --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null)
 tar -czf "$work/bundle/lbd.tar.gz" -C "$stage" --owner=0 --group=0 .

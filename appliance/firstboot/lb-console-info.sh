@@ -21,7 +21,8 @@ token=
   if [ "$st" = active ]; then
     echo "lbd: ready ($(systemctl show -p StatusText --value lbd.service))"
   else
-    echo "lbd: $st -- see: journalctl -u lbd"
+    echo "lbd: $st -- its last log lines (journalctl -u lbd):"
+    journalctl -q -b -u lbd.service -n 15 -o cat --no-pager 2>&1 | cut -c1-300
   fi
   for a in $addrs; do echo "Admin UI:  https://$a:8443/"; done
   [ -n "$addrs" ] || echo "Admin UI:  no IPv4 address yet (log in as admin to configure the network)"

@@ -93,8 +93,14 @@ test('two appliances: ready, console banner, HTTPS admin UI, one VRRP master, fa
     await b.start();
 
     // lb-console-info prints once lbd.service is active, i.e. after lbd's READY=1.
+    const bannerDone = /={16} lb-appliance [\s\S]*?\n={40,}/;
+    await Promise.all([a.waitConsole(bannerDone, 8 * 60_000), b.waitConsole(bannerDone, 8 * 60_000)]);
     const banner = /lbd: ready \(running: 1 VRRP instance[\s\S]*?Certificate SHA-256: ([0-9A-F:]+)[\s\S]*?One-time admin setup token: (\S+)[\s\S]*?Console: +log in as 'admin'/;
-    const [ma, mb] = await Promise.all([a.waitConsole(banner, 8 * 60_000), b.waitConsole(banner, 8 * 60_000)]);
+    const [ma, mb] = [a, b].map((vm) => {
+      const m = vm.console().match(banner);
+      assert.ok(m, `${vm.opts.name}: the console banner says lbd is ready:\n${vm.console().match(bannerDone)![0]}`);
+      return m;
+    }) as [RegExpMatchArray, RegExpMatchArray];
     timings.boot_to_ready_s = Math.round((Date.now() - t0) / 1000);
     for (const [vm, m] of [[a, ma], [b, mb]] as const) {
       assert.match(vm.console(), /Admin UI: +https:\/\/10\.0\.2\.15:8443\//, `${vm.opts.name}: console URL`);

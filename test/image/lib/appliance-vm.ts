@@ -29,6 +29,9 @@ export interface ApplianceVmOptions {
 
 const live = new Set<ApplianceVm>();
 process.once('exit', () => { for (const vm of live) vm.stopSync(); });
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(sig, () => { for (const vm of live) vm.stopSync(); process.exit(128 + (sig === 'SIGINT' ? 2 : 15)); });
+}
 
 /** A TCP (or UDP) port free on loopback right now. */
 export async function freePort(): Promise<number> {

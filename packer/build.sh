@@ -24,6 +24,9 @@ for tool in packer qemu-system-x86_64 qemu-img ssh-keygen; do
 done
 "$here/scripts/manifest.sh" check "$repo/appliance"
 mkdir -p "$work"
+# One build at a time per checkout: two would share the output directory and the base disk.
+exec 9>"$work/.lock"
+flock -n 9 || { echo "image: another build is running in $work" >&2; exit 1; }
 key=$work/build_key
 [ -f "$key" ] || ssh-keygen -q -t ed25519 -N '' -C lb-image-build -f "$key"
 

@@ -4,10 +4,12 @@
 # exists, lbd's one-time setup token; then how to reach the console. Also written to
 # /run/issue.d so the login prompt repeats it.
 set -uo pipefail
-for _ in $(seq 120); do
+deadline=$((SECONDS + 330))
+while :; do
   st=$(systemctl is-active lbd.service)
   case $st in active|failed) break ;; esac
-  sleep 1
+  [ $SECONDS -lt $deadline ] || break
+  sleep 2
 done
 addrs=$(ip -4 -o addr show scope global | awk '{split($4, a, "/"); print a[1]}')
 fp=$(openssl x509 -in /var/lib/lb-appliance/admin/tls/cert.pem -noout -fingerprint -sha256 2>/dev/null | cut -d= -f2)

@@ -57,8 +57,9 @@ chgrp lbadmin /etc/lb-appliance/config.yaml
 systemd-tmpfiles --create /usr/lib/tmpfiles.d/lb-appliance.conf
 for s in "${runs[@]}"; do log "running ${s#"$app"/}"; bash "$s"; done
 
-# lbd supervises HAProxy and Nginx itself; the stock units would take the ports.
-systemctl mask haproxy.service nginx.service keepalived.service
+# lbd supervises HAProxy and Nginx itself (the stock units would take the ports) and owns
+# IPVS (ipvsadm.service would restore /etc/ipvsadm.rules under it).
+systemctl mask haproxy.service nginx.service keepalived.service ipvsadm.service
 systemctl enable lbd.service lb-firstboot.service lb-console-info.service nftables.service systemd-networkd.service
 # Boot on a single (serial) console waits for no getty; the VGA console keeps tty1.
 systemctl enable serial-getty@ttyS0.service

@@ -80,6 +80,7 @@ test('two appliances: ready, console banner, HTTPS admin UI, one VRRP master, fa
     } finally { rmSync(dir, { recursive: true, force: true }); }
   }
   const keyDir = mkdtempSync(join(tmpdir(), 'lbimg-key-'));
+  process.once('exit', () => rmSync(keyDir, { recursive: true, force: true }));
   spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(keyDir, 'id')]);
   const pub = readFileSync(join(keyDir, 'id.pub'), 'utf8');
   const [pa, pb] = [await freePort(), await freePort()];

@@ -35,7 +35,7 @@ export function httpsRequest(port: number, method: string, path: string, opts: {
 export async function setupFirstAccount(port: number, token: string, user: string, password: string): Promise<string> {
   const body = new URLSearchParams({ token, user, password, password2: password }).toString();
   const r = await httpsRequest(port, 'POST', '/setup', { body });
-  if (r.status !== 302) throw new Error(`POST /setup: ${r.status} ${r.body.slice(0, 300)}`);
+  if (r.status !== 302 && r.status !== 303) throw new Error(`POST /setup: ${r.status} ${r.body.slice(0, 300)}`);
   const set = ([] as string[]).concat(r.headers['set-cookie'] ?? []);
   const cookie = set.map((c) => c.split(';')[0]).find((c) => c.includes('session'));
   if (!cookie) throw new Error(`POST /setup set no session cookie: ${set.join(' | ')}`);

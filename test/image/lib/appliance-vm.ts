@@ -78,7 +78,7 @@ export class ApplianceVm {
     this.adminPort = await freePort();
     this.sshPort = await freePort();
     const args = [
-      '-name', this.opts.name, '-machine', `pc,accel=${this.opts.accelerator ?? 'tcg'}`, '-m', String(this.opts.memoryMb ?? 1024), '-smp', '1',
+      '-name', this.opts.name, '-machine', `pc,accel=${this.opts.accelerator ?? 'tcg'}`, '-m', String(this.opts.memoryMb ?? 1024), '-smp', '2',
       '-display', 'none', '-monitor', 'none', '-serial', `file:${this.consoleFile}`, '-no-reboot',
       '-drive', `file=${overlay},if=virtio,format=qcow2`,
       '-drive', `file=${seed},if=virtio,format=raw,readonly=on`,

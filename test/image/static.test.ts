@@ -29,7 +29,7 @@ test('packer: the template validates and is formatted', { timeout: 60_000 }, () 
     assert.equal(run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', key]).status, 0);
     const base = join(dir, 'base.qcow2');
     writeFileSync(base, '');
-    const v = run('packer', ['validate', '-var', `base_image=${base}`, '-var', `ssh_private_key_file=${key}`, '-var', `bundle_dir=${dir}`,
+    const v = run('packer', ['validate', '-var', `base_image=${base}`, '-var', `ssh_private_key_file=${key}`, '-var', `bundle_dir=${dir}`, '-var', `output_directory=${join(dir, 'out')}`,
       join(packer, 'lb-appliance.pkr.hcl')], { env: { ...process.env, CHECKPOINT_DISABLE: '1' } });
     assert.equal(v.status, 0, `packer validate:\n${v.stdout}${v.stderr}`);
     // The template is checked, not only parsed: a required variable left out is an error.

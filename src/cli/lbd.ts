@@ -7,6 +7,8 @@ import { Daemon } from '../lbd/daemon.js';
 import { ConfigError, formatDiagnostic } from '../config/diagnostics.js';
 import { buildSubsystems } from '../lbd/subsystems.js';
 import { parseListen } from '../admin/listen.js';
+import { ServiceNotifier } from '../lbd/service-notify.js';
+import type { Config } from '../config/model.js';
 
 const USAGE = 'usage: lbd [--config FILE] [--state-dir DIR] [--admin-listen ADDR:PORT] [--admin-socket PATH] [--check]\n' +
   '  --config FILE     appliance YAML/JSON or keepalived.conf (default /etc/lb-appliance/config.yaml)\n' +
@@ -15,6 +17,11 @@ const USAGE = 'usage: lbd [--config FILE] [--state-dir DIR] [--admin-listen ADDR
   '                    web admin UI/API address, overriding global.admin.listen (HTTPS unless http:// on loopback)\n' +
   '  --admin-socket PATH  local API socket for the console (default STATE_DIR/lbd.sock)\n' +
   '  --check           validate the config, log the result and exit\n';
+
+/** The one-line STATUS= systemctl shows. */
+const statusLine = (c: Config | undefined) => c
+  ? `running: ${c.vrrp_instances.length} VRRP instance(s), ${c.virtual_servers.length} virtual server(s), ${c.l7.frontends.length} L7 frontend(s)`
+  : 'running';
 
 /** --check: validate and log, touching no state. */
 function checkOnly(file: string, log: Logger): boolean {
@@ -63,10 +70,17 @@ async function main(): Promise<number> {
   // A service lives until told to stop, even when no subsystem holds the event loop open.
   const keepAlive = setInterval(() => undefined, 1 << 30);
   let stopping = false;
-  process.on('SIGHUP', () => { void daemon.reload('SIGHUP'); });
+  const service = new ServiceNotifier(log);
+  process.on('SIGHUP', () => {
+    service.reloading();
+    void daemon.reload('SIGHUP').then((applied) => {
+      service.ready(applied ? statusLine(daemon.running) : `${statusLine(daemon.running)}; last reload refused (see the log)`);
+    });
+  });
   const stopped = new Promise<number>((resolve) => {
     const stop = (sig: string) => {
       stopping = true;
+      service.stopping();
       log.info({ signal: sig }, 'stopping');
       clearInterval(keepAlive);
       daemon.stop().then(() => { log.info('stopped'); resolve(0); }, () => resolve(1));
@@ -82,7 +96,10 @@ async function main(): Promise<number> {
     await daemon.stop();
     return 1;
   }
-  if (!stopping) log.info('lbd running');
+  if (!stopping) {
+    log.info('lbd running');
+    service.ready(statusLine(daemon.running));
+  }
   return stopped;
 }
 

@@ -25,7 +25,8 @@ import { VipManager } from './vips.js';
 
 const ENGINE = fileURLToPath(new URL('./engine-main.js', import.meta.url));
 const MAINTENANCE_FILE = 'vrrp-maintenance';
-const START_TIMEOUT_MS = 15_000;
+// Generous: under software emulation (the appliance image on QEMU TCG) Node alone takes tens of seconds to load.
+const START_TIMEOUT_MS = 180_000;
 const STOP_TIMEOUT_MS = 15_000;
 const WATCHDOG_SILENCE_MS = 10_000;
 const RESTART_BACKOFF_MS = [200, 1000, 5000, 10_000];
@@ -47,6 +48,8 @@ export class VrrpSubsystem implements Subsystem {
   private external = new Map<string, boolean>();
   private waiters = new Map<string, { resolve: () => void; reject: (e: Error) => void }>();
   private lastHeard = 0;
+  /** The engine answered 'start': from then on silence means it hangs (before, START_TIMEOUT_MS rules). */
+  private engineUp = false;
   private watchdog?: NodeJS.Timeout;
   private restartTimer?: NodeJS.Timeout;
 
@@ -126,6 +129,7 @@ export class VrrpSubsystem implements Subsystem {
     this.child = child;
     this.startedAt = Date.now();
     this.lastHeard = Date.now();
+    this.engineUp = false;
     child.on('message', (m: FromEngine) => this.onMessage(m));
     child.on('exit', (code, signal) => this.onExit(child, code, signal));
     this.startWatchdog();
@@ -135,6 +139,7 @@ export class VrrpSubsystem implements Subsystem {
 
   private onMessage(m: FromEngine): void {
     this.lastHeard = Date.now();
+    if (m.t === 'started') this.engineUp = true;
     switch (m.t) {
       case 'status': this.engineStatus = m.status; this.publish(); break;
       case 'log': this.relog(m.line); break;
@@ -159,7 +164,7 @@ export class VrrpSubsystem implements Subsystem {
       // If this process was itself stalled, silence proves nothing about the engine.
       if (now - lastTick > 2500) this.lastHeard = now;
       lastTick = now;
-      if (this.child && now - this.lastHeard > WATCHDOG_SILENCE_MS) {
+      if (this.child && this.engineUp && now - this.lastHeard > WATCHDOG_SILENCE_MS) {
         this.log.error({ engine_pid: this.child.pid }, `VRRP engine silent for ${WATCHDOG_SILENCE_MS / 1000} s: killing it`);
         this.child.kill('SIGKILL');
         this.lastHeard = now;

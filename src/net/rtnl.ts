@@ -112,6 +112,9 @@ export class Rtnl extends EventEmitter<RtnlEvents> {
   constructor() {
     super();
     this.req = createRtNetlink();
+    // A master taking over hundreds of VIPs sends all its requests at once; the acks must not
+    // overflow the default receive buffer (the `netlink` package aborts the process when they do).
+    this.req.socket.setRecvBufferSize(1 << 22);
     this.req.socket.on('error', (e) => this.emit('error', e));
   }
 

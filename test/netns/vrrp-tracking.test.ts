@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LbdNode, VrrpLab, VIP1, vrrpConfig } from '../lib/vrrp-lab.js';
 import { waitFor } from '../lib/netns.js';
@@ -110,7 +110,7 @@ test('track_script weight -30, fall 3, rise 5: the VIP moves after the third fai
   } finally { await vl.cleanup(); }
 });
 
-test('track_proxy: the real proxy probe faults the instance when its backend dies, the VIP moves and comes back; maintenance hands over at once and holds', { timeout: 90_000 }, async () => {
+test('track_proxy: the real proxy probe faults the instance when its backend dies, the VIP moves and comes back; maintenance hands over at once and holds', { timeout: 90_000 }, async (t) => {
   const vl = await VrrpLab.create('vp');
   try {
     const { a, b } = await pair(vl);
@@ -134,7 +134,7 @@ test('track_proxy: the real proxy probe faults the instance when its backend die
     const m1 = await b.waitState('VI_1', 'MASTER', 3000);
     await waitFor('VIP on b only', async () => await b.hasVip(VIP1) && !(await a.hasVip(VIP1)), 3000);
     // A diagnostic, not a bound: probe interval × fall plus the probe's own timeout.
-    console.log(`# backend killed → a FAULT ${f.at - killed} ms, b MASTER ${m1.at - killed} ms`);
+    t.diagnostic(`backend killed → a FAULT ${f.at - killed} ms, b MASTER ${m1.at - killed} ms`);
 
     backend = vl.lab.spawn(a.ns, process.execPath, ['-e', BACKEND]);
     await a.waitState('VI_1', 'MASTER', 10_000);
@@ -151,5 +151,36 @@ test('track_proxy: the real proxy probe faults the instance when its backend die
     assert.equal((await a.status()).maintenance, true);
     a.command({ op: 'maintenance', on: false });
     await a.waitState('VI_1', 'MASTER', 5000);
+  } finally { await vl.cleanup(); }
+});
+
+test('track_proxy weight -60: HAProxy killed → the priority drops, the VIP moves; the supervisor restarts it and the VIP comes back', { timeout: 90_000 }, async (t) => {
+  const vl = await VrrpLab.create('vk');
+  try {
+    const { a, b } = await pair(vl);
+    vl.lab.spawn(a.ns, process.execPath, ['-e', `require('http').createServer((q, r) => r.end('app')).listen(8080, '127.0.0.1')`]);
+    const l7 = {
+      l7: {
+        frontends: { web: { engine: 'haproxy', bind: ['198.18.0.100:80'], default_backend: 'app', probe: { interval: 0.5, rise: 4, fall: 2 } } },
+        backends: { app: { servers: [{ name: 's1', address: '127.0.0.1', port: 8080 }] } },
+      },
+    };
+    await a.start(vrrpConfig({ VI_1: base(150, { track_proxy: [{ frontend: 'web', weight: -60 }] }) }, l7));
+    await b.start(vrrpConfig({ VI_1: base(100) }));
+    await a.waitState('VI_1', 'MASTER', 20_000);
+    await waitFor('a healthy at full priority', async () => (await a.instanceStatus('VI_1')).effectivePriority === 150, 10_000);
+
+    // Like `killall -9 haproxy`: the master and its workers. The health drop is immediate (the process
+    // is gone); rise 4 keeps the restarted proxy unproven for 2 s, longer than b needs to take over.
+    const pid = Number(readFileSync(join(a.dir, 'state', 'proxy', 'haproxy', 'haproxy.pid'), 'utf8').trim());
+    const killed = Date.now();
+    process.kill(-pid, 'SIGKILL');
+    const m = await b.waitState('VI_1', 'MASTER', 5000).catch((e: Error) => { throw new Error(`${e.message}; a logged since the kill:\n${a.lines.filter((l) => Number(l.time ? Date.parse(String(l.time)) : 0) >= killed).map((l) => String(l.msg)).join('\n')}`); });
+    await waitFor('VIP on b only', async () => await b.hasVip(VIP1) && !(await a.hasVip(VIP1)), 3000);
+    assert.equal(a.state('VI_1'), 'BACKUP', 'a lowered its priority (150 − 60 < 100), it did not fault');
+    const back = await a.waitState('VI_1', 'MASTER', 20_000);
+    await waitFor('VIP back on a', async () => await a.hasVip(VIP1) && !(await b.hasVip(VIP1)), 3000);
+    assert.equal((await a.instanceStatus('VI_1')).effectivePriority, 150);
+    t.diagnostic(`HAProxy killed → b MASTER ${m.at - killed} ms; restarted and healthy → a MASTER again ${back.at - killed} ms`);
   } finally { await vl.cleanup(); }
 });

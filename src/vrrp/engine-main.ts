@@ -11,6 +11,7 @@ import { REDACT_PATHS } from '../log/logger.js';
 import type { Config } from '../config/model.js';
 import { VrrpEngine } from './engine.js';
 import type { FromEngine, ToEngine } from './ipc.js';
+import type { VrrpEngineStatus } from './status.js';
 
 const send = (m: FromEngine) => { if (process.connected) process.send!(m); };
 
@@ -47,10 +48,14 @@ function stop(reason: string, code = 0): void {
 process.on('message', (m: ToEngine) => {
   switch (m.t) {
     case 'start': {
-      const scheduling = schedule(m.config.global.vrrp_scheduling);
-      engine = new VrrpEngine({ log, stateDir: process.env.LBD_STATE_DIR ?? '.', scheduling, onStatus: (status) => send({ t: 'status', status }) });
-      engine.start(m.config, m.maintenance, m.external).then(() => send({ t: 'started' }),
-        (e: Error) => { send({ t: 'failed', op: 'start', error: e.message }); stop('start failed', 1); });
+      const opts = { log, stateDir: process.env.LBD_STATE_DIR ?? '.', scheduling: 'default', onStatus: (status: VrrpEngineStatus) => send({ t: 'status', status }) };
+      engine = new VrrpEngine(opts);
+      // Realtime only once started: opening sockets and loading code is one long CPU burst that
+      // RLIMIT_RTTIME would punish on a slow (emulated) machine, and it needs no precise timing.
+      engine.start(m.config, m.maintenance, m.external).then(() => {
+        opts.scheduling = schedule(m.config.global.vrrp_scheduling);
+        send({ t: 'started' });
+      }, (e: Error) => { send({ t: 'failed', op: 'start', error: e.message }); stop('start failed', 1); });
       break;
     }
     case 'reload':

@@ -23,7 +23,9 @@ const VIP = '198.18.7.100';
 
 function nodeConfig(name: string, priority: number): string {
   return [
-    `global: { router_id: ${name} }`,
+    // Software emulation (TCG) runs code 20-50 times slower: give the realtime VRRP engine more
+    // CPU per burst than the 0.5 s default before RLIMIT_RTTIME stops it (docs/IMAGE.md).
+    `global: { router_id: ${name}, vrrp_rlimit_rtime: 5000000 }`,
     'vrrp_instances:',
     '  VI_IMG:',
     '    state: BACKUP',
@@ -119,10 +121,12 @@ test('two appliances: ready, console banner, HTTPS admin UI, one VRRP master, fa
       const [sa, sb] = await Promise.all([vrrpStatus(a.adminPort, ca), vrrpStatus(b.adminPort, cb)]);
       return { a: sa[0]!, b: sb[0]! };
     };
+    let seen = '';
     const elected = await waitFor('one VRRP master', async () => {
       const s = await states();
+      seen = JSON.stringify(s);
       return s.a.state === 'MASTER' && s.b.state === 'BACKUP' ? s : undefined;
-    }, 300_000);
+    }, 300_000).catch((e: Error) => { throw new Error(`${e.message}; the nodes' VRRP status: ${seen}`); });
     assert.ok(elected.a.vips.some((v) => v.startsWith(VIP)), `the configured VIP: ${elected.a.vips.join(', ')}`);
     // Stable: still exactly one master a few adverts later.
     await new Promise((r) => setTimeout(r, 5_000));

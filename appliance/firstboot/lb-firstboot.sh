@@ -51,8 +51,10 @@ if [ -n "$seed" ]; then
   done
   if [ -f "$mnt/admin_authorized_keys" ]; then
     if home=$(getent passwd admin | cut -d: -f6) && [ -n "$home" ]; then
-      install -d -m 0700 -o admin -g admin "$home/.ssh"
-      install -m 0600 -o admin -g admin "$mnt/admin_authorized_keys" "$home/.ssh/authorized_keys"
+      # admin's primary group is lbadmin (appliance/users/admin-user.sh); there is no group "admin".
+      group=$(id -gn admin)
+      install -d -m 0700 -o admin -g "$group" "$home/.ssh"
+      install -m 0600 -o admin -g "$group" "$mnt/admin_authorized_keys" "$home/.ssh/authorized_keys"
       log "seed: SSH keys for admin"
     else
       log "seed: admin_authorized_keys ignored: no user admin in this image"

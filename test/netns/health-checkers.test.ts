@@ -197,7 +197,8 @@ test('each failure is detected within the bound, with its reason', { timeout: 60
   assert.equal(hang.state, 'down');
   assert.equal(hang.in_pool, false);
   assert.match(hang.checks[0]!.last!.message, /^no response within 1 s on \/$/);
-  assert.ok(hang.checks[0]!.last!.latency_ms >= 1000);
+  // Node's timers run off the loop's cached clock, so a 1 s timeout can read 999.x ms by performance.now().
+  assert.ok(hang.checks[0]!.last!.latency_ms >= 995, `latency ${hang.checks[0]!.last!.latency_ms} ms`);
 });
 
 test('each repaired server returns within delay_loop + connect_timeout', { timeout: 60_000 }, async (tc) => {

@@ -11,7 +11,7 @@
 #   LB_ADMIN_USER     admin                        user name (the sshd drop-in matches "admin")
 #   LB_ADMIN_GROUP    lbadmin                      group allowed on lbd's socket
 #   LB_CONSOLE_SHELL  /usr/local/sbin/lb-console   the login shell written by this script
-#   LBCTL             /usr/bin/lbctl               how to run lbctl (may be "node /path/lbctl.js")
+#   LBCTL             /usr/local/bin/lbctl         how to run lbctl (may be "node /path/lbctl.js"; the image links it there)
 #   LB_SOCKET         (empty)                      lbd's socket, when not the default path
 #   LB_ADMIN_AUTHORIZED_KEYS  (empty)              a file of SSH public keys to install for admin
 #   LB_ADMIN_PASSWORD_HASH    (empty)              a crypt(3) hash to set as admin's password;
@@ -22,7 +22,7 @@ set -eu
 user=${LB_ADMIN_USER:-admin}
 group=${LB_ADMIN_GROUP:-lbadmin}
 shell=${LB_CONSOLE_SHELL:-/usr/local/sbin/lb-console}
-lbctl=${LBCTL:-/usr/bin/lbctl}
+lbctl=${LBCTL:-/usr/local/bin/lbctl}
 socket=${LB_SOCKET:-}
 
 fail() { echo "admin-user.sh: $*" >&2; exit 1; }

@@ -28,6 +28,10 @@ export function makeCert(dir: string, cn = 'lbd-test'): { pem: string; crt: stri
   return { pem, crt, key };
 }
 
+/** Probes go through the frontend too: tests that count exact shares probe rarely (once at start). */
+export const RARE_PROBE = { interval: 60, timeout: 1, rise: 1 };
+export const FAST_PROBE = { interval: 0.2, timeout: 1, rise: 1, fall: 2 };
+
 /** A port free on 127.0.0.1 right now (tests bind loopback only). */
 export async function freePort(): Promise<number> {
   const s = netServer();

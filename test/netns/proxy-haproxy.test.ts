@@ -17,7 +17,7 @@ import { proxyPaths } from '../../src/proxy/paths.js';
 import { renderHaproxy } from '../../src/proxy/render.js';
 import { ProxySupervisor } from '../../src/proxy/supervisor.js';
 import {
-  configOf, freePort, get, healthBecomes, makeCert, proxyHarness, startBackend, startLoad, tally, tempDir,
+  configOf, FAST_PROBE, freePort, get, healthBecomes, makeCert, proxyHarness, RARE_PROBE, startBackend, startLoad, tally, tempDir,
   type Backend, type Harness,
 } from '../lib/proxy.js';
 
@@ -32,9 +32,6 @@ before(async () => {
 after(async () => { await Promise.all(backends.map((b) => b.close())); });
 afterEach(async () => { await h?.stop(); h = undefined; });
 
-/** Probes go through the frontend too: tests that count exact shares probe rarely (once at start). */
-const RARE_PROBE = { interval: 60, timeout: 1, rise: 1 };
-const FAST_PROBE = { interval: 0.2, timeout: 1, rise: 1, fall: 2 };
 
 function l7(opts: { weights?: number[]; check?: boolean; extra?: Record<string, unknown>; frontends?: Record<string, unknown>; timeouts?: Record<string, number>; probe?: Record<string, number> } = {}) {
   const w = opts.weights ?? [1, 1, 1];

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { connect, createServer, type AddressInfo, type Server } from 'node:net';
 import {
-  configOf, freePort, healthBecomes, proxyHarness, startBackend, startLoad, tally, type Backend, type Harness,
+  configOf, FAST_PROBE, freePort, healthBecomes, proxyHarness, RARE_PROBE, startBackend, startLoad, tally, type Backend, type Harness,
 } from '../lib/proxy.js';
 
 let backends: Backend[] = [];
@@ -22,9 +22,6 @@ before(async () => {
 after(async () => { await Promise.all(backends.map((b) => b.close())); });
 afterEach(async () => { await h?.stop(); h = undefined; });
 
-/** Probes go through the frontend too: tests that count exact shares probe rarely (once at start). */
-const RARE_PROBE = { interval: 60, timeout: 1, rise: 1 };
-const FAST_PROBE = { interval: 0.2, timeout: 1, rise: 1, fall: 2 };
 
 function l7(opts: { weights?: number[]; servers?: Backend[]; frontends?: Record<string, unknown>; probe?: Record<string, number>; extra?: Record<string, unknown> } = {}) {
   const w = opts.weights ?? [1, 1, 1];

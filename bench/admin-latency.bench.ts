@@ -3,7 +3,8 @@
  * × 4 real servers, with a realistic status of that size published through the
  * status hub. Measures, over HTTPS keep-alive against the real listener:
  * - GET /api/v1/status (built fresh from config + status on every request);
- * - GET / (the dashboard) right after a status change, so nothing rendered is cached.
+ * - GET / (the dashboard's first page) right after a status change, so nothing
+ *   rendered is cached.
  * There is no reference product to compare with (ref = null); the target is p99 < 50 ms.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -113,6 +114,8 @@ async function measure(services: number, quick: boolean, log: (msg: string) => v
 
     const m = quick ? 10 : 60;
     const cookie = `__Host-lbd_session=${sess.id}`;
+    // Warm-up, as for the API: the first render compiles the templates.
+    for (let i = 0; i < 3; i++) await get('/', { cookie });
     const dash: number[] = [];
     let dashBytes = 0;
     for (let i = 0; i < m; i++) {

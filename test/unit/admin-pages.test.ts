@@ -1,11 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { parseDocument } from 'yaml';
+import { parseDocument, stringify } from 'yaml';
 import { startAdmin, session, exampleConfig, type AdminHarness } from '../lib/admin.js';
 import { applyForm, formView } from '../../src/admin/forms/form.js';
 import { VIRTUAL_SERVER_FORM } from '../../src/admin/forms/spec.js';
 import { parseConfigText } from '../../src/config/load.js';
+import { healthService, healthStatus, realServer } from '../lib/status-fixtures.js';
 
 const withPages = async (fn: (h: AdminHarness, s: { cookie: string; csrf: string }) => Promise<void>) => {
   const h = await startAdmin();
@@ -97,4 +98,42 @@ test('form ⇄ YAML: rows added and removed, a check type changed, emptied objec
   const errView = formView(VIRTUAL_SERVER_FORM, out, body, r.diagnostics, ['virtual_servers', 0], origin);
   const cell = errView.rows!.rows[2]!.cells.find((c) => c.name === 'r.2.port')!;
   assert.match(cell.error!, /must be a whole number/);
+});
+
+test('a big node pages its dashboard: troubled services first and expanded, 100 a page, the live stream follows the page', { timeout: 60_000 }, async () => {
+  const services = 250;
+  const config = stringify({
+    global: { router_id: 'big' },
+    virtual_servers: Array.from({ length: services }, (_, i) => ({
+      name: `vs${String(i).padStart(3, '0')}`, address: `198.18.${Math.floor(i / 200)}.${(i % 200) + 1}`, port: 80, lb_kind: 'DR',
+      real_servers: [1, 2].map((j) => ({ address: `198.19.${j}.${(i % 200) + 1}`, port: 80, checks: [{ type: 'TCP_CHECK' }] })),
+    })),
+  });
+  const h = await startAdmin({ config });
+  try {
+    const s = await session(h);
+    // vs007 and vs242 have a server down; everything else is up.
+    h.daemon.status.publish('health', healthStatus(h.daemon.running!.virtual_servers.map((vs) => healthService(vs.name,
+      vs.real_servers.map((rs, j) => realServer(rs.key, !((vs.name === 'vs007' || vs.name === 'vs242') && j === 1)))))));
+    const get = (url: string) => h.built.app.inject({ url, headers: { cookie: s.cookie } });
+    const rows = (html: string) => [...html.matchAll(/<tr data-vs="(vs\d+)">/g)].map((m) => m[1]!);
+
+    const first = await get('/');
+    assert.equal(first.statusCode, 200);
+    const p1 = rows(first.body);
+    assert.equal(p1.length, 100);
+    assert.deepEqual(p1.slice(0, 3), ['vs007', 'vs242', 'vs000'], 'troubled services lead the first page');
+    assert.match(first.body, /2 need attention/);
+    assert.match(first.body, /Services 1–100 of 250/);
+    assert.equal((first.body.match(/<tr class="expanded">/g) ?? []).length, 2, 'only troubled services are expanded');
+    assert.match(first.body, /data-live-url="\/events\/dashboard"/);
+
+    const last = await get('/?page=3');
+    assert.deepEqual([rows(last.body)[0], rows(last.body).at(-1), rows(last.body).length], ['vs199', 'vs249', 50]);
+    assert.match(last.body, /data-live-url="\/events\/dashboard\?page(=|&#x3D;)3"/);
+    assert.match(last.body, /<a href="\/\?page(=|&#x3D;)2" rel="prev">/);
+    assert.deepEqual(rows((await get('/?page=99')).body), rows(last.body), 'a page past the end shows the last');
+    assert.equal((await get('/?page=0')).statusCode, 400);
+    assert.equal((await get('/?page=two')).statusCode, 400);
+  } finally { await h.stop(); }
 });

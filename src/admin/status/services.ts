@@ -13,9 +13,9 @@ type Stats = LvsServiceStatus['destinations'][number]['stats'];
 
 /** The check result to show for a server: the newest one, with the reason that decided its state. */
 function lastCheck(r: RealServerStatus): RealServerView['last_check'] {
-  const lasts = r.checks.map((c) => c.last).filter((l): l is NonNullable<typeof l> => !!l);
-  if (!lasts.length) return null;
-  const newest = lasts.reduce((x, y) => (y.at > x.at ? y : x));
+  let newest: NonNullable<RealServerStatus['checks'][number]['last']> | undefined;
+  for (const c of r.checks) if (c.last && (!newest || c.last.at > newest.at)) newest = c.last;
+  if (!newest) return null;
   return { time: newest.at, ok: r.state === 'up', latency_ms: newest.latency_ms, message: r.reason || newest.message };
 }
 
@@ -23,16 +23,20 @@ const adminState = (r: RealServerStatus): 'enabled' | 'drain' | 'disabled' => (r
 
 const destKey = (address: string, port: number) => (address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`);
 
-const sum = (s: Stats[], f: (x: Stats) => number) => s.reduce((a, x) => a + f(x), 0);
-
-function rates(s: Stats[]): Rates | null {
+/**
+ * Counters and rates summed over kernel entries (several for a server in a
+ * virtual_server_group). Plain loops: this runs for every real server on
+ * every status change, thousands of them on a big node.
+ */
+function totals(s: Stats[]): { counters: Counters; rates: Rates } | null {
   if (!s.length) return null;
-  return { cps: sum(s, (x) => x.cps), inpps: sum(s, (x) => x.inPps), outpps: sum(s, (x) => x.outPps), inbps: sum(s, (x) => x.inBps), outbps: sum(s, (x) => x.outBps) };
-}
-
-function counters(s: Stats[]): Counters | null {
-  if (!s.length) return null;
-  return { conns: sum(s, (x) => x.conns), inpkts: sum(s, (x) => x.inPackets), outpkts: sum(s, (x) => x.outPackets), inbytes: sum(s, (x) => x.inBytes), outbytes: sum(s, (x) => x.outBytes) };
+  const c: Counters = { conns: 0, inpkts: 0, outpkts: 0, inbytes: 0, outbytes: 0 };
+  const r: Rates = { cps: 0, inpps: 0, outpps: 0, inbps: 0, outbps: 0 };
+  for (const x of s) {
+    c.conns += x.conns; c.inpkts += x.inPackets; c.outpkts += x.outPackets; c.inbytes += x.inBytes; c.outbytes += x.outBytes;
+    r.cps += x.cps; r.inpps += x.inPps; r.outpps += x.outPps; r.inbps += x.inBps; r.outbps += x.outBps;
+  }
+  return { counters: c, rates: r };
 }
 
 function endpointText(vs: VirtualServer): string[] {
@@ -57,29 +61,36 @@ export function servicesView(configured: VirtualServer[], lvs: LvsStatus | undef
     const real_servers: RealServerView[] = vs.real_servers.map((rs) => {
       const d = dests.get(rs.key);
       const c = hs.get(rs.key);
-      const kernelWeight = d?.[0]?.weight;
+      let active: number | null = null, inactive: number | null = null, t = null;
+      if (d) {
+        active = 0; inactive = 0;
+        for (const x of d) { active += x.activeConns; inactive += x.inactiveConns; }
+        t = totals(d.map((x) => x.stats));
+      }
       return {
         key: rs.key, address: rs.address, port: rs.port,
         health: c?.state ?? 'unknown',
         admin: c ? adminState(c) : 'enabled',
         weight_configured: rs.weight,
-        weight: kernelWeight ?? c?.weight ?? null,
-        active_conns: d ? d.reduce((a, x) => a + x.activeConns, 0) : null,
-        inactive_conns: d ? d.reduce((a, x) => a + x.inactiveConns, 0) : null,
-        counters: d ? counters(d.map((x) => x.stats)) : null,
-        rates: d ? rates(d.map((x) => x.stats)) : null,
+        weight: d?.[0]?.weight ?? c?.weight ?? null,
+        active_conns: active,
+        inactive_conns: inactive,
+        counters: t?.counters ?? null,
+        rates: t?.rates ?? null,
         last_check: c ? lastCheck(c) : null,
         since: c?.since ?? null,
       };
     });
-    const stats = svc.flatMap((s) => (s.stats ? [s.stats] : []));
+    const t = totals(svc.flatMap((s) => (s.stats ? [s.stats] : [])));
+    let up = 0;
+    for (const r of real_servers) if (r.health === 'up') up++;
     return {
       name: vs.name, endpoints: endpointText(vs), lb_algo: vs.lb_algo, lb_kind: vs.lb_kind,
       quorum_ok: h?.quorum.up ?? null,
-      up: real_servers.filter((r) => r.health === 'up').length,
+      up,
       total: real_servers.length,
-      counters: counters(stats),
-      rates: rates(stats),
+      counters: t?.counters ?? null,
+      rates: t?.rates ?? null,
       real_servers,
     };
   });

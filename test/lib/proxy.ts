@@ -32,13 +32,18 @@ export function makeCert(dir: string, cn = 'lbd-test'): { pem: string; crt: stri
 export const RARE_PROBE = { interval: 60, timeout: 1, rise: 1 };
 export const FAST_PROBE = { interval: 0.2, timeout: 1, rise: 1, fall: 2 };
 
-/** A port free on 127.0.0.1 right now (tests bind loopback only). */
+/**
+ * A port free on 127.0.0.1 right now (tests bind loopback only), taken below the kernel's
+ * ephemeral range (32768+): a port the kernel handed out by bind(0) is soon handed out again,
+ * to the outgoing connection of a client or a health probe, and the proxy's bind to it fails.
+ */
 export async function freePort(): Promise<number> {
-  const s = netServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address() as AddressInfo;
-  await new Promise((r) => s.close(r));
-  return port;
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    const s = netServer();
+    const ok = await new Promise<boolean>((r) => { s.once('error', () => r(false)); s.listen(port, '127.0.0.1', () => r(true)); });
+    if (ok) { await new Promise((r) => s.close(r)); return port; }
+  }
 }
 
 export interface Backend { name: string; port: number; server: http.Server; close(): Promise<void> }

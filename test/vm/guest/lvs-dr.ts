@@ -72,6 +72,20 @@ async function connsPerDest(ns: string, service: string): Promise<Record<string,
   return out;
 }
 
+/**
+ * The kernel folds its per-CPU counters into the totals it reports on its 2 s estimator
+ * tick, so connections of the last two seconds may not show yet: read until the totals
+ * account for the `expected` requests made, or 10 s have passed (then the last reading).
+ */
+async function settledConns(ns: string, service: string, expected: number): Promise<Record<string, number>> {
+  const until = Date.now() + 10_000;
+  for (;;) {
+    const c = await connsPerDest(ns, service);
+    if (Object.values(c).reduce((a, b) => a + b, 0) >= expected || Date.now() > until) return c;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
 const IPVS_WRITES: Record<number, string> = { 1: 'NEW_SERVICE', 2: 'SET_SERVICE', 3: 'DEL_SERVICE', 5: 'NEW_DEST', 6: 'SET_DEST', 7: 'DEL_DEST', 12: 'SET_CONFIG', 16: 'ZERO', 17: 'FLUSH' };
 function writesOf(counts: Record<number, number>): Record<string, number> {
   const out: Record<string, number> = {};
@@ -153,9 +167,9 @@ await scenario(async (report: Record<string, unknown>) => {
     const byMac = (fs: Frame[], k: 'srcMac' | 'dstMac') => fs.reduce<Record<string, number>>((a, f) => ({ ...a, [f[k]]: (a[f[k]] ?? 0) + 1 }), {});
     report.rrReplyFramesBySrcMac = byMac(replies, 'srcMac');
     report.rrRequestFramesByDstMac = byMac(requests, 'dstMac');
-    report.statsRr = await connsPerDest(dir, `TCP ${VIP_RR}:80`);
-    report.statsWrr = await connsPerDest(dir, `TCP ${VIP_WRR}:80`);
-    report.statsFw = await connsPerDest(dir, 'FWM 80');
+    report.statsRr = await settledConns(dir, `TCP ${VIP_RR}:80`, 60);
+    report.statsWrr = await settledConns(dir, `TCP ${VIP_WRR}:80`, 80);
+    report.statsFw = await settledConns(dir, 'FWM 80', 80);
     report.nftCounters = await must('ip', ['netns', 'exec', dir, 'nft', '-j', 'list', 'table', 'inet', 'lbd']);
 
     // ---- reloads, each counted on the wire (nlmon) and in the table

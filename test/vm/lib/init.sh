@@ -30,8 +30,16 @@ ln -sf /proc/self/fd /root/dev/fd
 ln -sf /proc/self/fd/0 /root/dev/stdin
 ln -sf /proc/self/fd/1 /root/dev/stdout
 ln -sf /proc/self/fd/2 /root/dev/stderr
+# A checkout (and its build/vm) under /tmp or /run would vanish under those tmpfs: hold it
+# aside and bind it back at the same path.
+case "$LBVM_CHECKOUT" in
+  /tmp/*|/run/*) mkdir -p /ckout && mount -o bind "/root$LBVM_CHECKOUT" /ckout || fail "cannot hold the checkout" ;;
+esac
 mount -t tmpfs tmpfs /root/run
 mount -t tmpfs tmpfs /root/tmp
+if [ -d /ckout ]; then
+  mkdir -p "/root$LBVM_CHECKOUT" && mount -o bind /ckout "/root$LBVM_CHECKOUT" || fail "cannot bind the checkout back"
+fi
 mkdir -p /root/lbvm
 mount -o bind /out /root/lbvm
 # modprobe (and the kernel's on-demand module loading) look in /lib/modules/$(uname -r).

@@ -77,7 +77,7 @@ export async function runInVm(opts: VmOptions): Promise<VmRun> {
   const timeoutMs = opts.timeoutMs ?? 300_000;
   const outDir = mkdtempSync(join(tmpdir(), 'lbvm-'));
   const kver = readFileSync(join(BUILD, 'kver'), 'utf8').trim();
-  writeFileSync(join(outDir, 'boot.env'), `LBVM_MODULES=${shq(join(BUILD, 'kernel', 'lib', 'modules', kver))}\n`);
+  writeFileSync(join(outDir, 'boot.env'), `LBVM_MODULES=${shq(join(BUILD, 'kernel', 'lib', 'modules', kver))}\nLBVM_CHECKOUT=${shq(CHECKOUT)}\n`);
   const env = { LBVM: '1', LBVM_OUT: '/lbvm', ...opts.env };
   writeFileSync(join(outDir, 'run.sh'), [
     '#!/bin/bash',

@@ -61,6 +61,23 @@ test('GET /api/v1/status shows every configured object, then what the subsystems
   assert.match(m, /^# TYPE lbd_vrrp_transitions_total counter$/m);
 }));
 
+test('the status view rebuilds only the parts whose sections changed, and never serves a superseded one', { timeout: 30_000 }, () => withAdmin(async (h) => {
+  const view = () => h.ctx.status.view();
+  h.daemon.status.publish('health', healthStatus([healthService('web', [realServer('198.18.0.11:80', true), realServer('198.18.0.12:80', true)])]));
+  const first = view();
+  assert.equal(first.virtual_servers[0]!.up, 2);
+  h.daemon.status.publish('vrrp', vrrpStatus([vrrpInstance('VI_WEB', { state: 'MASTER' })]));
+  const second = view();
+  assert.notEqual(second, first);
+  assert.equal(second.vrrp[0]!.state, 'MASTER', 'the new VRRP section shows at once');
+  assert.equal(second.virtual_servers, first.virtual_servers, 'a VRRP update reuses the real-server rows');
+  h.daemon.status.publish('health', healthStatus([healthService('web', [realServer('198.18.0.11:80', true), realServer('198.18.0.12:80', false)])]));
+  const third = view();
+  assert.notEqual(third.virtual_servers, second.virtual_servers);
+  assert.equal(third.virtual_servers[0]!.up, 1);
+  assert.equal(third.vrrp, second.vrrp, 'a health update reuses the VRRP part');
+}));
+
 test('bad bodies are refused with 400 and a message that says what and where; nothing changes', { timeout: 30_000 }, () => withAdmin(async (h, auth) => {
   const put = (payload: unknown) => h.built.app.inject({ method: 'PUT', url: '/api/v1/config', headers: auth, payload: payload as object });
   const historyBefore = h.daemon.store.history().length;

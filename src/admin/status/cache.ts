@@ -6,29 +6,39 @@
  * `maxAgeMs` (uptime and the like).
  * The API's JSON is serialized once per build too: for thousands of real
  * servers that is most of a request's cost.
+ * The view is also built as soon as the coalesced change notification goes
+ * out (the moment the live dashboard re-renders anyway), so a page opened
+ * after a change does not wait for the thousands of rows a big node has.
  */
 import type { Daemon } from '../../lbd/daemon.js';
 import type { StatusHub } from '../../status/hub.js';
+import type { LiveUpdates } from '../live.js';
 import type { StatusView } from './schemas.js';
-import { buildStatusView } from './view.js';
+import { StatusViewBuilder } from './view.js';
 
 export class StatusCache {
   private built?: { version: number; config: unknown; at: number; view: StatusView; json?: string };
   private version = 0;
+  private readonly builder = new StatusViewBuilder();
   private readonly onChange = () => { this.version++; };
+  private readonly prebuild = () => { this.current(); };
 
-  constructor(private readonly daemon: Daemon, private readonly hub: StatusHub, private readonly maxAgeMs = 5000) {
+  constructor(private readonly daemon: Daemon, private readonly hub: StatusHub, private readonly live?: LiveUpdates, private readonly maxAgeMs = 5000) {
     hub.on('change', this.onChange);
+    live?.prependListener('sections', this.prebuild);
   }
 
   private current() {
     const b = this.built;
     if (b && b.version === this.version && b.config === this.daemon.running && Date.now() - b.at < this.maxAgeMs) return b;
-    this.built = { version: this.version, config: this.daemon.running, at: Date.now(), view: buildStatusView(this.daemon) };
+    this.built = { version: this.version, config: this.daemon.running, at: Date.now(), view: this.builder.build(this.daemon) };
     return this.built;
   }
 
-  close(): void { this.hub.off('change', this.onChange); }
+  close(): void {
+    this.hub.off('change', this.onChange);
+    this.live?.off('sections', this.prebuild);
+  }
 
   view(): StatusView { return this.current().view; }
 

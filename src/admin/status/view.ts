@@ -24,28 +24,48 @@ export function latestRevision(daemon: Daemon): number | null {
   return max || null;
 }
 
-export function buildStatusView(daemon: Daemon): StatusView {
-  const config = daemon.running;
-  const hub = daemon.status;
-  const vrrp = hub.get<VrrpStatus>('vrrp');
-  const lvs = hub.get<LvsStatus>('lvs');
-  const health = hub.get<HealthStatus>('health');
-  const l7 = hub.get<L7Status>('l7');
-  return {
-    generated_at: new Date().toISOString(),
-    node: {
-      router_id: config?.global.router_id ?? '',
-      hostname: hostname(),
-      lbd_version: LBD_VERSION,
-      started_at: startedAt.toISOString(),
-      uptime_s: Math.round(process.uptime()),
-      config_revision: latestRevision(daemon),
-      subsystems: daemon.subsystemNames(),
-      maintenance: vrrp?.maintenance ?? null,
-    },
-    reported: { vrrp: !!vrrp, lvs: !!lvs, health: !!health, l7: !!l7 },
-    vrrp: vrrpView(config?.vrrp_instances ?? [], vrrp),
-    virtual_servers: servicesView(config?.virtual_servers ?? [], lvs, health),
-    l7: l7View(config?.l7 ?? { frontends: [], backends: [] }, l7),
-  };
+/** A part of the view and the inputs it was built from (compared by identity). */
+interface Part<T> { inputs: unknown[]; value: T }
+
+/**
+ * Builds the view, reusing each part whose inputs are the very objects it was
+ * built from: VRRP publishes every second, and rebuilding thousands of real
+ * server rows for it would be most of the cost on a big node.
+ */
+export class StatusViewBuilder {
+  private parts = new Map<string, Part<unknown>>();
+
+  private part<T>(name: string, inputs: unknown[], build: () => T): T {
+    const p = this.parts.get(name) as Part<T> | undefined;
+    if (p && p.inputs.length === inputs.length && p.inputs.every((x, i) => x === inputs[i])) return p.value;
+    const value = build();
+    this.parts.set(name, { inputs, value });
+    return value;
+  }
+
+  build(daemon: Daemon): StatusView {
+    const config = daemon.running;
+    const hub = daemon.status;
+    const vrrp = hub.get<VrrpStatus>('vrrp');
+    const lvs = hub.get<LvsStatus>('lvs');
+    const health = hub.get<HealthStatus>('health');
+    const l7 = hub.get<L7Status>('l7');
+    return {
+      generated_at: new Date().toISOString(),
+      node: {
+        router_id: config?.global.router_id ?? '',
+        hostname: hostname(),
+        lbd_version: LBD_VERSION,
+        started_at: startedAt.toISOString(),
+        uptime_s: Math.round(process.uptime()),
+        config_revision: latestRevision(daemon),
+        subsystems: daemon.subsystemNames(),
+        maintenance: vrrp?.maintenance ?? null,
+      },
+      reported: { vrrp: !!vrrp, lvs: !!lvs, health: !!health, l7: !!l7 },
+      vrrp: this.part('vrrp', [config?.vrrp_instances, vrrp], () => vrrpView(config?.vrrp_instances ?? [], vrrp)),
+      virtual_servers: this.part('services', [config?.virtual_servers, lvs, health], () => servicesView(config?.virtual_servers ?? [], lvs, health)),
+      l7: this.part('l7', [config?.l7, l7], () => l7View(config?.l7 ?? { frontends: [], backends: [] }, l7)),
+    };
+  }
 }

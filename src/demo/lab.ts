@@ -78,14 +78,15 @@ export async function startLab(opts: DemoOptions, progress: (msg: string) => voi
     }
     for (const node of ['lb1', 'lb2'] as NodeName[]) {
       const n = state.nodes[node]!;
-      const started = await waitFor(`lbd on ${node} to start (its log: ${n.log})`, () => startOutcome(n.log), 60_000, 200);
+      // As long as lbd allows its VRRP engine to start: a slow machine (an emulated VM) takes minutes; a failure shows in its log at once.
+      const started = await waitFor(`lbd on ${node} to start (its log: ${n.log})`, () => startOutcome(n.log), 180_000, 200);
       if (started.fatal) throw new Error(`lbd on ${node} failed to start: ${started.fatal} (its log: ${n.log})`);
       n.token = started.token;
     }
     writeState(opts.dir, state);
     progress('waiting for lb1 to take the VIP and serve through it');
-    await waitFor('the VIP on lb1', async () => (await vipHolder(state)) === 'lb1', 30_000, 200);
-    await waitFor('an answer through the VIP', async () => /^rs\d/.test(await request(state)), 30_000, 300);
+    await waitFor('the VIP on lb1', async () => (await vipHolder(state)) === 'lb1', 60_000, 200);
+    await waitFor('an answer through the VIP', async () => /^rs\d/.test(await request(state)), 60_000, 300);
     return { state, stop };
   } catch (e) {
     await stop();

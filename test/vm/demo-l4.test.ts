@@ -16,10 +16,10 @@ interface Report {
 
 const DEST = (a: string) => new RegExp(`^-> ${a.replace(/\./g, '\\.')}:80 Route 1 `);
 
-describe('the demo lab runs its L4 variant where the kernel has IPVS (VM)', { timeout: 720_000 }, () => {
+describe('the demo lab runs its L4 variant where the kernel has IPVS (VM)', { timeout: 960_000 }, () => {
   let r: Report;
   before(async () => {
-    ({ report: r } = await runGuestScript<Report>('dist/test/vm/guest/demo-l4.js', { timeoutMs: 660_000, memoryMb: 1536 }));
+    ({ report: r } = await runGuestScript<Report>('dist/test/vm/guest/demo-l4.js', { timeoutMs: 900_000, memoryMb: 1536 }));
   });
 
   it('detects IPVS and says so; both directors get the LVS-DR service with three checked real servers', (t) => {

@@ -36,7 +36,7 @@ await scenario(async (report: Record<string, unknown>) => {
   const exited = new Promise<number | null>((r) => demo.once('exit', (code) => r(code)));
   try {
     const t0 = Date.now();
-    await waitFor('the demo banner', () => output.includes('Press Ctrl-C') || (demo.exitCode !== null && Promise.reject(new Error(output))), 300_000, 250);
+    await waitFor('the demo banner', () => output.includes('Press Ctrl-C') || (demo.exitCode !== null && Promise.reject(new Error(output))), 480_000, 250);
     report.startMs = Date.now() - t0;
     report.banner = output;
 

@@ -8,7 +8,7 @@
  * There is no reference product to compare with (ref = null); the target is p99 < 50 ms.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { Agent, request } from 'node:https';
+import { Worker } from 'node:worker_threads';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -78,7 +78,7 @@ async function measure(services: number, quick: boolean, log: (msg: string) => v
     admin: { listen: '127.0.0.1:0', socket: join(dir, 'lbd.sock') },
     subsystems: (c, d) => [(admin = new AdminSubsystem(c, d))],
   });
-  const agent = new Agent({ keepAlive: true, maxSockets: 1, rejectUnauthorized: false });
+  const client = new Worker(new URL('./admin-client-worker.js', import.meta.url));
   try {
     await daemon.start();
     const ctx = admin.context!;
@@ -89,14 +89,8 @@ async function measure(services: number, quick: boolean, log: (msg: string) => v
     publish(daemon, 0, services);
 
     const get = (path: string, headers: Record<string, string>) => new Promise<{ ms: number; bytes: number }>((resolve, reject) => {
-      const t0 = process.hrtime.bigint();
-      const req = request(`${base}${path.slice(1)}`, { agent, headers }, (res) => {
-        let bytes = 0;
-        res.on('data', (c: Buffer) => { bytes += c.length; });
-        res.on('end', () => (res.statusCode === 200 ? resolve({ ms: Number(process.hrtime.bigint() - t0) / 1e6, bytes }) : reject(new Error(`${path}: ${res.statusCode}`))));
-      });
-      req.on('error', reject);
-      req.end();
+      client.once('message', (m: { ms: number; bytes: number } | { error: string }) => ('error' in m ? reject(new Error(m.error)) : resolve(m)));
+      client.postMessage({ url: `${base}${path.slice(1)}`, headers });
     });
     /**
      * n requests; before every tenth, the whole status is republished (every server's check
@@ -128,7 +122,7 @@ async function measure(services: number, quick: boolean, log: (msg: string) => v
     ];
     return [...out('admin-status-api', status), ...out('admin-dashboard', dash)];
   } finally {
-    agent.destroy();
+    await client.terminate();
     await daemon.stop();
     rmSync(dir, { recursive: true, force: true });
   }

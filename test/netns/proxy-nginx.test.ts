@@ -47,6 +47,7 @@ const nginxResult = async (config: ReturnType<typeof l7>) => (await h!.sub.apply
 
 test('round-robin and weights, as the clients see them (shared zone: one balancing state for all workers)', { timeout: 60_000 }, async (t) => {
   await started(l7({ weights: [1, 1, 1] }));
+  await healthBecomes(h!.sub, 'web', true); // its first probe takes a round-robin turn too
   assert.deepEqual(await tally(port, 30), { a: 10, b: 10, c: 10 });
   assert.equal((await nginxResult(l7({ weights: [1, 2, 3] }))).ok, true);
   const counts = await tally(port, 60);
@@ -58,6 +59,7 @@ test('a backend killed: Nginx passes the request to the next server, no client e
   const d = await startBackend('d');
   try {
     await started(l7({ servers: [...backends, d], weights: [1, 1, 1, 1] }));
+    await healthBecomes(h!.sub, 'web', true);
     assert.deepEqual(await tally(port, 8), { a: 2, b: 2, c: 2, d: 2 });
     await d.close();
     const counts = await tally(port, 60);

@@ -12,7 +12,7 @@ import { scenario } from '../lib/guest.js';
 import { NetlinkCapture, countRequests } from '../lib/netlink-capture.js';
 import { IpvsClient } from '../../../src/ipvs/index.js';
 import { realServerScript } from '../../../src/lvs/realserver-script.js';
-import { CONFIG, Lbd, STATE, countResponses, ipvsadm, table } from '../lib/director.js';
+import { CONFIG, Lbd, STATE, connectRootClient, countResponses, ipvsadm, table } from '../lib/director.js';
 
 const VIP_RR = '198.18.1.100', VIP_WRR = '198.18.1.101', VIP_FW = '198.18.1.110', HAND_VIP = '198.18.1.200';
 const CLIENT = '198.18.1.1', DIRECTOR = '198.18.1.2';
@@ -105,11 +105,7 @@ await scenario(async (report: Record<string, unknown>) => {
     const rs: Record<RsName, string> = { rs1: await lab.addNs('rs1'), rs2: await lab.addNs('rs2'), rs3: await lab.addNs('rs3') };
     await lab.connect(dir, 'eth0', 'br0', [`${DIRECTOR}/24`, `${VIP_RR}/32`, `${VIP_WRR}/32`, `${VIP_FW}/32`, `${HAND_VIP}/32`]);
     for (const n of Object.keys(RS) as RsName[]) await lab.connect(rs[n], 'eth0', 'br0', [`${RS[n]}/24`]);
-    await must('ip', ['link', 'add', 'cl0', 'type', 'veth', 'peer', 'name', 'clp']);
-    await must('ip', ['link', 'set', 'clp', 'netns', lab.switchNs]);
-    await must('ip', ['-n', lab.switchNs, 'link', 'set', 'clp', 'master', 'br0', 'up']);
-    await must('ip', ['addr', 'add', `${CLIENT}/24`, 'dev', 'cl0']);
-    await must('ip', ['link', 'set', 'cl0', 'up']);
+    await connectRootClient(lab, CLIENT);
     await must('ip', ['link', 'set', 'lo', 'up']);
     const mac = async (ns: string) => (JSON.parse(await must('ip', ['-n', ns, '-j', 'link', 'show', 'eth0'])) as { address: string }[])[0]!.address;
     const macs = { director: await mac(dir), rs1: await mac(rs.rs1), rs2: await mac(rs.rs2), rs3: await mac(rs.rs3) };

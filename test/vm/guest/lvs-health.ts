@@ -11,7 +11,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { Lab, must, waitFor } from '../../lib/netns.js';
 import { scenario } from '../lib/guest.js';
 import { realServerScript } from '../../../src/lvs/realserver-script.js';
-import { CONFIG, Lbd, countResponses, table } from '../lib/director.js';
+import { CONFIG, Lbd, connectRootClient, countResponses, table } from '../lib/director.js';
 
 const VIP = '198.18.1.100', VIP_INHIBIT = '198.18.1.101';
 const CLIENT = '198.18.1.1', DIRECTOR = '198.18.1.2';
@@ -38,11 +38,7 @@ await scenario(async (report: Record<string, unknown>) => {
     await lab.connect(dir, 'eth0', 'br0', [`${DIRECTOR}/24`, `${VIP}/32`, `${VIP_INHIBIT}/32`]);
     for (const n of Object.keys(RS) as RsName[]) await lab.connect(ns[n], 'eth0', 'br0', [`${RS[n]}/24`]);
     // The VM's root namespace is the client.
-    await must('ip', ['link', 'add', 'cl0', 'type', 'veth', 'peer', 'name', 'clp']);
-    await must('ip', ['link', 'set', 'clp', 'netns', lab.switchNs]);
-    await must('ip', ['-n', lab.switchNs, 'link', 'set', 'clp', 'master', 'br0', 'up']);
-    await must('ip', ['addr', 'add', `${CLIENT}/24`, 'dev', 'cl0']);
-    await must('ip', ['link', 'set', 'cl0', 'up']);
+    await connectRootClient(lab, CLIENT);
 
     // Real servers (and the sorry server) hold the VIPs without answering ARP for them.
     writeFileSync('/tmp/rs.sh', realServerScript([VIP, VIP_INHIBIT]));

@@ -1,6 +1,7 @@
 /**
- * Pieces shared by the guest scenarios that drive a director namespace: lbd with its JSON log
- * collected, ipvsadm read-backs, and counting which real server answers.
+ * Pieces shared by the guest scenarios that drive a director namespace: the VM's root namespace
+ * as the client, lbd with its JSON log collected, ipvsadm read-backs, and counting which real
+ * server answers.
  */
 import type { ChildProcess } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
@@ -11,6 +12,15 @@ import { CHECKOUT } from './vm.js';
 
 export const STATE = '/tmp/lbd-state';
 export const CONFIG = '/tmp/lbd-config.yaml';
+
+/** The VM's root namespace as the client: veth cl0 with `address`/24, its peer on the lab's switch. */
+export async function connectRootClient(lab: Lab, address: string): Promise<void> {
+  await must('ip', ['link', 'add', 'cl0', 'type', 'veth', 'peer', 'name', 'clp']);
+  await must('ip', ['link', 'set', 'clp', 'netns', lab.switchNs]);
+  await must('ip', ['-n', lab.switchNs, 'link', 'set', 'clp', 'master', 'br0', 'up']);
+  await must('ip', ['addr', 'add', `${address}/24`, 'dev', 'cl0']);
+  await must('ip', ['link', 'set', 'cl0', 'up']);
+}
 
 /** lbd in the director namespace, its JSON log lines collected. */
 export class Lbd {

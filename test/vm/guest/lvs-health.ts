@@ -78,7 +78,9 @@ await scenario(async (report: Record<string, unknown>) => {
 
     at = Date.now();
     web.rs2.kill('SIGKILL');
-    report.bothDown = await tableWhen('the sorry server alone in web', at, (t) => webBlock(t).length === 1 && has(webBlock(t), rsLine(RS.sorry, 1)));
+    // Each service checks its own servers: wait for both to have seen rs2 fail.
+    report.bothDown = await tableWhen('the sorry server alone in web, rs2 at weight 0 in web-inhibit', at,
+      (t) => webBlock(t).length === 1 && has(webBlock(t), rsLine(RS.sorry, 1)) && has(inhibitBlock(t), rsLine(RS.rs2, 0)));
     report.trafficSorry = await countResponses(VIP, 80, 5);
 
     at = Date.now();

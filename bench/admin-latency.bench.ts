@@ -2,9 +2,10 @@
  * Web admin latency as the appliance grows: 100, 300 and 1,000 virtual services
  * × 4 real servers, with a realistic status of that size published through the
  * status hub. Measures, over HTTPS keep-alive against the real listener:
- * - GET /api/v1/status (built fresh from config + status on every request);
- * - GET / (the dashboard's first page) right after a status change, so nothing
- *   rendered is cached.
+ * - GET /api/v1/status;
+ * - GET / (the dashboard's first page).
+ * Every tenth request is sent right after the whole status changed, so it waits
+ * for the rebuild (which lbd starts as soon as the change is published).
  * There is no reference product to compare with (ref = null); the target is p99 < 50 ms.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -94,8 +95,8 @@ async function measure(services: number, quick: boolean, log: (msg: string) => v
     });
     /**
      * n requests; before every tenth, the whole status is republished (every server's check
-     * result and counters change), so that request pays for rebuilding what it shows. The p50
-     * is the steady state; the p99 is the request right after a change.
+     * result and counters change) and the request sent at once, so it waits for the rebuild of
+     * what it shows. The p50 is the steady state; the p99 is a request right after a change.
      */
     const series = async (path: string, headers: Record<string, string>, n: number) => {
       for (let i = 0; i < 5; i++) await get(path, headers); // warm-up: the first render compiles the templates

@@ -46,7 +46,7 @@ export class AdminSubsystem implements Subsystem {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const live = new LiveUpdates(this.sctx.status);
     this.admin = {
-      daemon: this.daemon, log, ring: this.daemon.opts.ring, live, status: new StatusCache(this.daemon, this.sctx.status, live),
+      daemon: this.daemon, log, ring: this.daemon.opts.ring, live, status: new StatusCache(this.daemon, this.sctx.status),
       accounts: new AccountStore(join(dir, 'accounts.json')),
       sessions: new SessionStore(config.global.admin.session_idle_timeout * 1000),
       throttle: new LoginThrottle(),

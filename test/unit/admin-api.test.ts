@@ -11,6 +11,9 @@ import type { ConfigDiff } from '../../src/config/diff.js';
 import type { Subsystem } from '../../src/lbd/subsystem.js';
 import { Ajv } from 'ajv';
 import { StatusViewSchema } from '../../src/admin/status/schemas.js';
+import { StatusCache } from '../../src/admin/status/cache.js';
+import { StatusHub } from '../../src/status/hub.js';
+import type { Daemon } from '../../src/lbd/daemon.js';
 
 const withAdmin = async (fn: (h: AdminHarness, auth: { authorization: string }) => Promise<void>, extra?: Subsystem[]) => {
   const h = await startAdmin({ extra });
@@ -76,6 +79,53 @@ test('the status view rebuilds only the parts whose sections changed, and never 
   assert.notEqual(third.virtual_servers, second.virtual_servers);
   assert.equal(third.virtual_servers[0]!.up, 1);
   assert.equal(third.vrrp, second.vrrp, 'a health update reuses the VRRP part');
+}));
+
+test('a change after a read is built (and its JSON encoded, after an API read) before the next reader asks; unread builds are not repeated', { timeout: 30_000 }, () => withAdmin(async (h) => {
+  // Its own hub, so that nothing else in the harness reads it; hub reads count the builds.
+  const hub = new StatusHub();
+  let reads = 0;
+  const get = hub.get.bind(hub);
+  hub.get = <T>(section: string) => { reads++; return get<T>(section); };
+  const daemon = { running: h.daemon.running, status: hub, store: h.daemon.store, subsystemNames: () => [] } as unknown as Daemon;
+  const turn = () => new Promise((r) => setImmediate(r));
+  const health = (up: boolean) => healthStatus([healthService('web', [realServer('198.18.0.11:80', up), realServer('198.18.0.12:80', true)])]);
+
+  const cache = new StatusCache(daemon, hub);
+  const encodedNow = (): Buffer | undefined => cache['built']?.json;
+  try {
+    hub.publish('health', health(true));
+    await turn();
+    assert.equal(reads, 0, 'nobody has read: nothing is built');
+    assert.equal(cache.view().virtual_servers[0]!.up, 2);
+    const afterFirst = reads;
+    assert.ok(afterFirst > 0);
+
+    hub.publish('health', health(false));
+    await turn();
+    assert.ok(reads > afterFirst, 'the change was built on the next turn');
+    const afterPrebuild = reads;
+    assert.equal(cache.view().virtual_servers[0]!.up, 1, 'and it is the new one');
+    assert.equal(reads, afterPrebuild, 'the reader did not build');
+    assert.equal(encodedNow(), undefined, 'nobody read the JSON: not encoded');
+
+    const body = cache.json();
+    hub.publish('health', health(true));
+    await turn();
+    const encoded = encodedNow();
+    assert.ok(encoded && encoded !== body, 'the API was read: the new JSON is encoded ahead of it');
+    assert.equal(cache.json(), encoded);
+    assert.equal(JSON.parse(encoded.toString()).virtual_servers[0].up, 2);
+
+    // A build done ahead that nobody reads is not followed by another.
+    hub.publish('health', health(false));
+    await turn();
+    const unread = reads;
+    hub.publish('health', health(true));
+    await turn();
+    assert.equal(reads, unread, 'no reader since the last build: nothing built');
+    assert.equal(cache.view().virtual_servers[0]!.up, 2, 'the next reader builds it');
+  } finally { cache.close(); }
 }));
 
 test('bad bodies are refused with 400 and a message that says what and where; nothing changes', { timeout: 30_000 }, () => withAdmin(async (h, auth) => {

@@ -10,12 +10,13 @@ import { parseListen } from '../admin/listen.js';
 import { ServiceNotifier } from '../lbd/service-notify.js';
 import type { Config } from '../config/model.js';
 
-const USAGE = 'usage: lbd [--config FILE] [--state-dir DIR] [--admin-listen ADDR:PORT] [--admin-socket PATH] [--check]\n' +
+const USAGE = 'usage: lbd [--config FILE] [--state-dir DIR] [--admin-listen ADDR:PORT] [--admin-socket PATH] [--firewall-dir DIR] [--check]\n' +
   '  --config FILE     appliance YAML/JSON or keepalived.conf (default /etc/lb-appliance/config.yaml)\n' +
   '  --state-dir DIR   config history and runtime state (default /var/lib/lb-appliance)\n' +
   '  --admin-listen [http://|https://]ADDR:PORT\n' +
   '                    web admin UI/API address, overriding global.admin.listen (HTTPS unless http:// on loopback)\n' +
   '  --admin-socket PATH  local API socket for the console (default STATE_DIR/lbd.sock)\n' +
+  '  --firewall-dir DIR  where the appliance firewall includes lbd.elements.nft from (default /etc/lb-appliance/firewall.d)\n' +
   '  --check           validate the config, log the result and exit\n';
 
 /** The one-line STATUS= systemctl shows. */
@@ -41,6 +42,7 @@ async function main(): Promise<number> {
         'state-dir': { type: 'string', default: '/var/lib/lb-appliance' },
         'admin-listen': { type: 'string' },
         'admin-socket': { type: 'string' },
+        'firewall-dir': { type: 'string' },
         check: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -62,6 +64,7 @@ async function main(): Promise<number> {
   const daemon = new Daemon({
     configFile: args.config!, stateDir: args['state-dir']!, log, ring,
     admin: { listen: args['admin-listen'], socket: args['admin-socket'] },
+    firewallDir: args['firewall-dir'],
     subsystems: buildSubsystems,
   });
   // Signals are handled from the first moment: the daemon runs operations one at a time, so a

@@ -20,6 +20,8 @@ export interface DaemonOptions {
   ring?: LogRing;
   /** Command-line overrides for the admin subsystem (`lbd --admin-listen`, `--admin-socket`). */
   admin?: { listen?: string; socket?: string };
+  /** Where the appliance firewall includes lbd's set elements from (`lbd --firewall-dir`). */
+  firewallDir?: string;
   /** Builds the subsystems; each receives the shared context. */
   subsystems?: (ctx: SubsystemContext, daemon: Daemon) => Subsystem[];
 }

@@ -6,6 +6,7 @@ import { HealthSubsystem } from '../health/health-subsystem.js';
 import { LvsSubsystem } from '../lvs/subsystem.js';
 import { ProxySubsystem } from '../proxy/subsystem.js';
 import { AdminSubsystem } from '../admin/subsystem.js';
+import { FirewallSubsystem } from '../firewall/subsystem.js';
 
 export function buildSubsystems(ctx: SubsystemContext, daemon: Daemon): Subsystem[] {
   const vrrp = new VrrpSubsystem(ctx);
@@ -18,6 +19,7 @@ export function buildSubsystems(ctx: SubsystemContext, daemon: Daemon): Subsyste
     health, // before lvs: it is the PoolSource lvs programs the kernel from
     new LvsSubsystem(ctx, { pool: health }),
     proxy,
+    new FirewallSubsystem(ctx, { dir: daemon.opts.firewallDir }),
     new AdminSubsystem(ctx, daemon), // last: it serves what the others publish
   ];
 }

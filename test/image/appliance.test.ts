@@ -21,7 +21,11 @@ const image = join(repoRoot, 'build', 'image', 'output', 'lb-appliance.qcow2');
 const timings: Record<string, number> = {};
 const VIP = '198.18.7.100';
 
-function nodeConfig(name: string, priority: number): string {
+/**
+ * Unicast VRRP: the image's firewall drops protocol 112 from anyone but the multicast group and
+ * the peers lbd puts in its set, so one master (not two) proves lbd keeps that set.
+ */
+function nodeConfig(name: string, priority: number, self: string, peer: string): string {
   return [
     // Software emulation (TCG) runs code 20-50 times slower: give the realtime VRRP engine more
     // CPU per burst than the 0.5 s default before RLIMIT_RTTIME stops it (docs/IMAGE.md).
@@ -33,6 +37,8 @@ function nodeConfig(name: string, priority: number): string {
     '    virtual_router_id: 77',
     `    priority: ${priority}`,
     '    advert_int: 1',
+    `    unicast_src_ip: ${self}`,
+    `    unicast_peer: [ ${peer} ]`,
     `    virtual_ipaddress: [ ${VIP}/24 ]`,
     '',
   ].join('\n');
@@ -71,7 +77,7 @@ test('npm run image builds the qcow2 (debootstrap base cached by its inputs)', {
 
 test('two appliances: ready, console banner, HTTPS admin UI, one VRRP master, failover, own SSH keys, console over SSH', { timeout: 20 * 60_000 }, async (t) => {
   assert.ok(existsSync(image), 'no image: the build test failed');
-  for (const [cfg, name] of [[nodeConfig('img-a', 150), 'a'], [nodeConfig('img-b', 100), 'b']] as const) {
+  for (const [cfg, name] of [[nodeConfig('img-a', 150, '198.18.7.1', '198.18.7.2'), 'a'], [nodeConfig('img-b', 100, '198.18.7.2', '198.18.7.1'), 'b']] as const) {
     // The seeds are valid for lbd before any VM boots on them.
     const dir = mkdtempSync(join(tmpdir(), 'lbimg-check-'));
     try {
@@ -87,9 +93,9 @@ test('two appliances: ready, console banner, HTTPS admin UI, one VRRP master, fa
   const pub = readFileSync(join(keyDir, 'id.pub'), 'utf8');
   const [pa, pb] = [await freePort(), await freePort()];
   const a = new ApplianceVm({ name: 'img-a', image, segment: { localPort: pa, peerPort: pb }, segmentMac: '52:54:00:4c:42:0a',
-    seed: { 'config.yaml': nodeConfig('img-a', 150), '20-ha.network': haNetwork('198.18.7.1'), admin_authorized_keys: pub, hostname: 'lb-a\n' } });
+    seed: { 'config.yaml': nodeConfig('img-a', 150, '198.18.7.1', '198.18.7.2'), '20-ha.network': haNetwork('198.18.7.1'), admin_authorized_keys: pub, hostname: 'lb-a\n' } });
   const b = new ApplianceVm({ name: 'img-b', image, segment: { localPort: pb, peerPort: pa }, segmentMac: '52:54:00:4c:42:0b',
-    seed: { 'config.yaml': nodeConfig('img-b', 100), '20-ha.network': haNetwork('198.18.7.2'), admin_authorized_keys: pub, hostname: 'lb-b\n' } });
+    seed: { 'config.yaml': nodeConfig('img-b', 100, '198.18.7.2', '198.18.7.1'), '20-ha.network': haNetwork('198.18.7.2'), admin_authorized_keys: pub, hostname: 'lb-b\n' } });
   try {
     const t0 = Date.now();
     await a.start();

@@ -134,6 +134,10 @@ test('two appliances: ready, console banner, HTTPS admin UI, one VRRP master, fa
       return s.a.state === 'MASTER' && s.b.state === 'BACKUP' ? s : undefined;
     }, 300_000).catch((e: Error) => { throw new Error(`${e.message}; the nodes' VRRP status: ${seen}`); });
     assert.ok(elected.a.vips.some((v) => v.startsWith(VIP)), `the configured VIP: ${elected.a.vips.join(', ')}`);
+    // What let the adverts in: lbd's peer set in the image's firewall.
+    const sections = await httpsRequest(b.adminPort, 'GET', '/api/v1/status/sections', { cookie: cb, timeoutMs: 8_000 });
+    const fw = (JSON.parse(sections.body) as { firewall?: { managed: boolean; elements: Record<string, number>; file: string | null } }).firewall;
+    assert.deepEqual([fw?.managed, fw?.elements.lbd_vrrp_peers4, fw?.file], [true, 1, '/etc/lb-appliance/firewall.d/lbd.elements.nft'], sections.body.slice(0, 2000));
     // Stable: still exactly one master a few adverts later.
     await new Promise((r) => setTimeout(r, 5_000));
     const again = await states();

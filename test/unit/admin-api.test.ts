@@ -128,6 +128,33 @@ test('a change after a read is built (and its JSON encoded, after an API read) b
   } finally { cache.close(); }
 }));
 
+test('the API\'s JSON is the view, and a VRRP update does not serialize the real-server rows again', { timeout: 30_000 }, () => withAdmin(async (h) => {
+  const hub = new StatusHub();
+  const daemon = { running: h.daemon.running, status: hub, store: h.daemon.store, subsystemNames: () => [] } as unknown as Daemon;
+  const cache = new StatusCache(daemon, hub);
+  const stringify = JSON.stringify;
+  const serialized: unknown[] = [];
+  try {
+    JSON.stringify = ((v: unknown, ...rest: []) => { serialized.push(v); return stringify(v, ...rest); }) as typeof JSON.stringify;
+    hub.publish('health', healthStatus([healthService('web', [realServer('198.18.0.11:80', true), realServer('198.18.0.12:80', false)])]));
+    const first = cache.json();
+    assert.deepEqual(JSON.parse(first.toString()), JSON.parse(stringify(cache.view())));
+    const rows = cache.view().virtual_servers;
+    assert.ok(serialized.includes(rows));
+    serialized.length = 0;
+    hub.publish('vrrp', vrrpStatus([vrrpInstance('VI_WEB', { state: 'MASTER' })]));
+    const second = JSON.parse(cache.json().toString());
+    assert.equal(second.vrrp[0].state, 'MASTER');
+    assert.deepEqual(second, JSON.parse(stringify(cache.view())));
+    assert.equal(cache.view().virtual_servers, rows, 'the rows were reused');
+    assert.ok(!serialized.includes(rows), 'and not serialized again');
+    assert.ok(serialized.includes(cache.view().vrrp), 'the VRRP part was');
+  } finally {
+    JSON.stringify = stringify;
+    cache.close();
+  }
+}));
+
 test('bad bodies are refused with 400 and a message that says what and where; nothing changes', { timeout: 30_000 }, () => withAdmin(async (h, auth) => {
   const put = (payload: unknown) => h.built.app.inject({ method: 'PUT', url: '/api/v1/config', headers: auth, payload: payload as object });
   const historyBefore = h.daemon.store.history().length;

@@ -4,8 +4,8 @@
  * reports a change (at once: readers never see a superseded section), when the
  * running config object is replaced (apply, rollback, SIGHUP), or after
  * `maxAgeMs` (uptime and the like).
- * The API's JSON is encoded once per build too: for thousands of real servers
- * that is most of a request's cost.
+ * The API's JSON is encoded once per build too, from each part's JSON kept while
+ * the part is reused: for thousands of real servers that is most of a request's cost.
  * When the current build has been read (an open dashboard, a script polling the
  * API), the next change is built on the next turn of the event loop, and its JSON
  * encoded if the current one's was read: a reader arriving later finds it ready
@@ -19,9 +19,21 @@ import { StatusViewBuilder } from './view.js';
 
 interface Build { version: number; config: unknown; at: number; view: StatusView; json?: Buffer; read: boolean; jsonRead: boolean }
 
+/**
+ * Each part's JSON, kept while the part object lives: the view builder reuses unchanged
+ * parts, so VRRP's updates every second do not re-serialize thousands of real-server rows.
+ */
+const partJson = new WeakMap<object, string>();
+
 function encode(b: Build): Buffer {
-  b.json ??= Buffer.from(JSON.stringify(b.view));
-  return b.json;
+  if (b.json) return b.json;
+  const fields = Object.entries(b.view).filter(([, v]) => v !== undefined).map(([k, v]) => {
+    if (typeof v !== 'object' || v === null) return `${JSON.stringify(k)}:${JSON.stringify(v)}`;
+    let j = partJson.get(v);
+    if (j === undefined) partJson.set(v, j = JSON.stringify(v));
+    return `${JSON.stringify(k)}:${j}`;
+  });
+  return b.json = Buffer.from(`{${fields.join(',')}}`);
 }
 
 export class StatusCache {

@@ -21,7 +21,7 @@ export interface FirewallStatus {
   managed: boolean;
   table: string;
   elements: Record<string, number>;
-  /** The file a firewall reload reads lbd's elements from (null: its directory does not exist). */
+  /** The file a firewall reload reads lbd's elements from (null: not written, or its directory does not exist). */
   file: string | null;
   updatedAt: string;
   error?: string;
@@ -49,18 +49,19 @@ export class FirewallSubsystem implements Subsystem {
     const dir = this.opts.dir ?? FIREWALL_DIR;
     const file = existsSync(dir) ? join(dir, 'lbd.elements.nft') : null;
     const base = { table: FILTER_TABLE, elements: Object.fromEntries(SETS.map((s) => [s, e[s].length])), file, updatedAt: new Date().toISOString() };
-    // Write the file first: a firewall reload at any moment then has the new elements.
-    if (file) atomicWriteFileSync(file, elementsFile(e), 0o644);
     const missing = await this.missingSets();
     if (missing) {
       this.log.info({ reason: missing }, 'appliance firewall not loaded: its sets are not managed');
-      this.publish({ managed: false, ...base, error: missing });
+      this.publish({ managed: false, ...base, file: null, error: missing });
       return;
     }
     // Applied every time (start and reloads are rare): a reload also repairs sets someone flushed.
     try {
       atomicWriteFileSync(this.scriptFile, syncScript(e), 0o600); // kept: what lbd last applied
       await nft(['-f', this.scriptFile]);
+      // Saved for firewall reloads only once the kernel took them: an include nft refuses
+      // would make the whole base firewall fail to load.
+      if (file) atomicWriteFileSync(file, elementsFile(e), 0o644);
       this.log.info({ elements: base.elements }, 'firewall sets updated');
       this.publish({ managed: true, ...base });
     } catch (err) {

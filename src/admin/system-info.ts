@@ -2,7 +2,7 @@
  * What the System page and the support bundle show about the machine:
  * systeminformation for OS, CPU, memory and disks, node:os for every address
  * of every interface, /proc/net/ip_vs for the kernel's IPVS version, plus
- * what lbd itself knows. Cached for a few seconds: collecting it runs `df`.
+ * what lbd itself knows (its own facts, the firewall sets it keeps). Cached for a few seconds: collecting it runs `df`.
  */
 import { readFileSync } from 'node:fs';
 import { loadavg, networkInterfaces as osInterfaces } from 'node:os';
@@ -11,6 +11,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { AdminContext } from './context.js';
 import { LBD_VERSION } from './version.js';
 import { latestRevision } from './status/view.js';
+import type { FirewallStatus } from '../firewall/subsystem.js';
 
 const N = Type.Number();
 const Nullable = <T extends import('@sinclair/typebox').TSchema>(s: T) => Type.Union([s, Type.Null()]);
@@ -27,6 +28,12 @@ export const SystemInfoSchema = Type.Object({
     addresses: Type.Array(Type.String({ description: 'ADDRESS/PREFIX' })),
   })),
   ipvs: Type.Object({ available: Type.Boolean(), version: Nullable(Type.String()), table_size: Nullable(Type.Integer()) }),
+  firewall: Nullable(Type.Object({
+    managed: Type.Boolean({ description: 'lbd keeps the appliance firewall\'s lbd_* sets (false: that firewall is not loaded here)' }),
+    vrrp_peers: Type.Integer({ description: 'unicast VRRP peers let in' }),
+    services: Type.Integer({ description: 'address . protocol . port entries let in' }),
+    error: Nullable(Type.String({ description: 'why the sets are not managed, or the last failure' })),
+  }, { description: 'null until the firewall subsystem reports' })),
   lbd: Type.Object({
     version: Type.String(), node_version: Type.String(), pid: Type.Integer(), uptime_s: N,
     config_file: Type.String(), state_dir: Type.String(), config_revision: Nullable(Type.Integer()), subsystems: Type.Array(Type.String()),
@@ -49,10 +56,10 @@ export function readIpvsVersion(file = '/proc/net/ip_vs'): SystemInfo['ipvs'] {
   }
 }
 
-let cache: { at: number; value: Promise<Omit<SystemInfo, 'lbd' | 'admin'>> } | undefined;
+let cache: { at: number; value: Promise<Omit<SystemInfo, 'lbd' | 'admin' | 'firewall'>> } | undefined;
 const CACHE_MS = 5000;
 
-function machine(): Promise<Omit<SystemInfo, 'lbd' | 'admin'>> {
+function machine(): Promise<Omit<SystemInfo, 'lbd' | 'admin' | 'firewall'>> {
   if (cache && Date.now() - cache.at < CACHE_MS) return cache.value;
   const value = (async () => {
     const [os, cpu, load, mem, fs, nics] = await Promise.all([si.osInfo(), si.cpu(), si.currentLoad(), si.mem(), si.fsSize(), si.networkInterfaces()]);
@@ -80,8 +87,15 @@ function machine(): Promise<Omit<SystemInfo, 'lbd' | 'admin'>> {
 export async function systemInfo(ctx: AdminContext): Promise<SystemInfo> {
   const m = await machine();
   const d = ctx.daemon;
+  const fw = d.status.get<FirewallStatus>('firewall');
   return {
     ...m,
+    firewall: fw ? {
+      managed: fw.managed,
+      vrrp_peers: (fw.elements.lbd_vrrp_peers4 ?? 0) + (fw.elements.lbd_vrrp_peers6 ?? 0),
+      services: (fw.elements.lbd_vip_services4 ?? 0) + (fw.elements.lbd_vip_services6 ?? 0),
+      error: fw.error ?? null,
+    } : null,
     lbd: {
       version: LBD_VERSION, node_version: process.version, pid: process.pid, uptime_s: Math.round(process.uptime()),
       config_file: d.store.configFile, state_dir: d.opts.stateDir, config_revision: latestRevision(d), subsystems: d.subsystemNames(),

@@ -7,6 +7,7 @@ import { applyForm, formView } from '../../src/admin/forms/form.js';
 import { VIRTUAL_SERVER_FORM } from '../../src/admin/forms/spec.js';
 import { parseConfigText } from '../../src/config/load.js';
 import { healthService, healthStatus, realServer } from '../lib/status-fixtures.js';
+import type { FirewallStatus } from '../../src/firewall/subsystem.js';
 
 const withPages = async (fn: (h: AdminHarness, s: { cookie: string; csrf: string }) => Promise<void>) => {
   const h = await startAdmin();
@@ -34,6 +35,20 @@ test('every page renders for a logged-in user', { timeout: 60_000 }, () => withP
     assert.match(r.body, /<meta name="csrf-token" content="[\w-]+">/);
   }
   assert.equal((await h.built.app.inject({ url: '/config/vrrp/NOPE', headers: { cookie: s.cookie } })).statusCode, 404);
+}));
+
+test('the System page and API show what lbd lets through the appliance firewall', { timeout: 60_000 }, () => withPages(async (h, s) => {
+  const get = async (url: string) => (await h.built.app.inject({ url, headers: { cookie: s.cookie } })).body;
+  assert.match(await get('/system'), /<dt>Firewall<\/dt><dd>not reported<\/dd>/);
+  const fw: FirewallStatus = {
+    managed: true, table: 'inet lb_filter', file: '/etc/lb-appliance/firewall.d/lbd.elements.nft', updatedAt: new Date().toISOString(),
+    elements: { lbd_vrrp_peers4: 1, lbd_vrrp_peers6: 1, lbd_vip_services4: 3, lbd_vip_services6: 0 },
+  };
+  h.daemon.status.publish('firewall', fw);
+  assert.match(await get('/system'), /lbd lets in 2 unicast VRRP peer\(s\) and 3 service address\(es\)<\/dd>/);
+  assert.deepEqual(JSON.parse(await get('/api/v1/system')).firewall, { managed: true, vrrp_peers: 2, services: 3, error: null });
+  h.daemon.status.publish('firewall', { ...fw, managed: false, file: null, error: 'no table inet lb_filter' });
+  assert.match(await get('/system'), /not managed by lbd: no table inet lb_filter/);
 }));
 
 test('the virtual service form changes a weight with a diff preview; apply keeps comments; errors land on their field', { timeout: 60_000 }, () => withPages(async (h, s) => {

@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import type { Config } from '../config/model.js';
 import type { Logger } from '../log/logger.js';
 import type { Subsystem, SubsystemContext } from '../lbd/subsystem.js';
-import { runCommand } from '../util/command.js';
 import { atomicWriteFileSync } from '../util/atomic-write.js';
+import { applyNftScript, nft } from '../util/nft.js';
 import { FILTER_TABLE, SETS, elementsFile, firewallElements, syncScript } from './elements.js';
 
 /** Where the base firewall includes `*.elements.nft` from (appliance/firewall/nftables.conf). */
@@ -57,8 +57,7 @@ export class FirewallSubsystem implements Subsystem {
     }
     // Applied every time (start and reloads are rare): a reload also repairs sets someone flushed.
     try {
-      atomicWriteFileSync(this.scriptFile, syncScript(e), 0o600); // kept: what lbd last applied
-      await nft(['-f', this.scriptFile]);
+      await applyNftScript(syncScript(e), this.scriptFile);
       // Saved for firewall reloads only once the kernel took them: an include nft refuses
       // would make the whole base firewall fail to load.
       if (file) atomicWriteFileSync(file, elementsFile(e), 0o644);
@@ -84,10 +83,4 @@ export class FirewallSubsystem implements Subsystem {
   }
 
   private publish(s: FirewallStatus): void { this.ctx.status.publish('firewall', s); }
-}
-
-async function nft(args: string[]): Promise<string> {
-  const r = await runCommand('nft', { args, timeoutMs: 10_000, maxOutput: 1 << 20 });
-  if (r.error || r.code !== 0) throw new Error(`nft ${args.join(' ')}: ${(r.error ?? r.stderr.trim()) || `exit ${r.code}`}`);
-  return r.stdout;
 }

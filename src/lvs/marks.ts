@@ -5,8 +5,6 @@
  * -j MARK --set-mark N` does. The whole table is replaced in one `nft -f` transaction, and
  * no other table is ever named.
  */
-import { runCommand } from '../util/command.js';
-import { atomicWriteFileSync } from '../util/atomic-write.js';
 import type { VirtualServer } from '../config/model.js';
 
 export const MARK_TABLE = 'inet lbd';
@@ -38,13 +36,4 @@ export function markScript(rules: readonly string[]): string {
   if (!rules.length) return head;
   return `${head}table ${MARK_TABLE} {\n\tchain prerouting {\n\t\ttype filter hook prerouting priority mangle; policy accept;\n` +
     rules.map((r) => `\t\t${r}\n`).join('') + '\t}\n}\n';
-}
-
-/** Apply a script with `nft -f` from a file in the state dir (kept: it is what lbd last applied). */
-export async function applyMarkScript(script: string, file: string): Promise<void> {
-  atomicWriteFileSync(file, script, 0o600);
-  const r = await runCommand('nft', { args: ['-f', file], timeoutMs: 10_000 });
-  if (r.error || r.code !== 0) {
-    throw new Error(`nft -f ${file} failed: ${(r.error ?? r.stderr.trim()) || `exit ${r.code}`}`);
-  }
 }

@@ -19,7 +19,8 @@ import {
 import { StaticPool, type PoolSource } from './pool.js';
 import { desiredServices, serviceIdsOf } from './desired.js';
 import { OwnershipStore } from './ownership.js';
-import { MARK_TABLE, applyMarkScript, markRules, markScript } from './marks.js';
+import { MARK_TABLE, markRules, markScript } from './marks.js';
+import { applyNftScript } from '../util/nft.js';
 import type { LvsServiceStatus, LvsStatus } from './status.js';
 
 export interface LvsOptions {
@@ -126,7 +127,7 @@ export class LvsSubsystem implements Subsystem {
     await this.serial(async () => {
       if (this.reconciler) await this.reconcile([], this.owned.ids(), 'stop');
       if (this.appliedMarks !== undefined && this.appliedMarks !== markScript([])) {
-        try { await applyMarkScript(markScript([]), this.markFile); this.log.info(`removed nftables table ${MARK_TABLE}`); } catch (e) {
+        try { await applyNftScript(markScript([]), this.markFile); this.log.info(`removed nftables table ${MARK_TABLE}`); } catch (e) {
           this.log.error(`could not remove nftables table ${MARK_TABLE}: ${(e as Error).message}`);
         }
       }
@@ -248,7 +249,7 @@ export class LvsSubsystem implements Subsystem {
     const script = markScript(rules);
     if (!atStart && script === (this.appliedMarks ?? markScript([]))) return;
     try {
-      await applyMarkScript(script, this.markFile);
+      await applyNftScript(script, this.markFile);
       this.appliedMarks = script;
       if (rules.length) this.log.info({ rules: rules.length }, `nftables table ${MARK_TABLE} applied`);
       this.publish({ ...this.status, markRules: { table: MARK_TABLE, rules: rules.length } });

@@ -1,4 +1,4 @@
-/** Run a program (no shell) and poll for a condition: the plumbing of the demo lab and the tests. */
+/** Run a program (no shell) and poll for a condition: the plumbing of the demo lab, the tests and `nft.ts`. */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 

@@ -17,7 +17,8 @@ export class LiveUpdates extends EventEmitter<LiveEvents> {
   generation = 0;
   private readonly onChange = (section: string) => this.mark(section);
 
-  constructor(private readonly hub: StatusHub, private readonly intervalMs = 250) {
+  /** `ready` delays a notification until the status view shows what it announces (StatusCache.whenCurrent). */
+  constructor(private readonly hub: StatusHub, private readonly intervalMs = 250, private readonly ready: (cb: () => void) => void = (cb) => cb()) {
     super();
     this.setMaxListeners(0);
     hub.on('change', this.onChange);
@@ -33,8 +34,10 @@ export class LiveUpdates extends EventEmitter<LiveEvents> {
     this.timer = undefined;
     const names = [...this.pending];
     this.pending.clear();
-    this.generation++;
-    if (names.length) this.emit('sections', names);
+    this.ready(() => {
+      this.generation++;
+      if (names.length) this.emit('sections', names);
+    });
   }
 
   close(): void {

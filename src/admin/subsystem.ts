@@ -44,9 +44,10 @@ export class AdminSubsystem implements Subsystem {
     const log = this.sctx.log.child({ subsystem: 'admin' });
     const dir = join(this.sctx.stateDir, 'admin');
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const live = new LiveUpdates(this.sctx.status);
+    const status = new StatusCache(this.daemon, this.sctx.status);
+    const live = new LiveUpdates(this.sctx.status, undefined, (cb) => status.whenCurrent(cb));
     this.admin = {
-      daemon: this.daemon, log, ring: this.daemon.opts.ring, live, status: new StatusCache(this.daemon, this.sctx.status),
+      daemon: this.daemon, log, ring: this.daemon.opts.ring, live, status,
       accounts: new AccountStore(join(dir, 'accounts.json')),
       sessions: new SessionStore(config.global.admin.session_idle_timeout * 1000),
       throttle: new LoginThrottle(),

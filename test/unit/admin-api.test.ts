@@ -10,7 +10,9 @@ import type { Config } from '../../src/config/model.js';
 import type { ConfigDiff } from '../../src/config/diff.js';
 import type { Subsystem } from '../../src/lbd/subsystem.js';
 import { Ajv } from 'ajv';
-import { StatusViewSchema } from '../../src/admin/status/schemas.js';
+import { StatusViewSchema, type StatusView } from '../../src/admin/status/schemas.js';
+import { parseConfigText } from '../../src/config/load.js';
+import { stringify } from 'yaml';
 import { StatusCache } from '../../src/admin/status/cache.js';
 import { StatusHub } from '../../src/status/hub.js';
 import type { Daemon } from '../../src/lbd/daemon.js';
@@ -125,6 +127,57 @@ test('a change after a read is built (and its JSON encoded, after an API read) b
     await turn();
     assert.equal(reads, unread, 'no reader since the last build: nothing built');
     assert.equal(cache.view().virtual_servers[0]!.up, 2, 'the next reader builds it');
+  } finally { cache.close(); }
+}));
+
+test('a big change is built ahead in slices: meanwhile readers get the previous build at once, live notifications wait for it; a replaced config is never served stale', { timeout: 30_000 }, () => withAdmin(async (h) => {
+  const hub = new StatusHub();
+  let reads = 0;
+  const get = hub.get.bind(hub);
+  hub.get = <T>(section: string) => { reads++; return get<T>(section); };
+  const services = (n: number) => parseConfigText(stringify({
+    global: { router_id: 'slices' },
+    virtual_servers: Array.from({ length: n }, (_, i) => ({
+      name: `vs${i}`, address: `198.18.${Math.floor(i / 250)}.${(i % 250) + 1}`, port: 80, protocol: 'TCP', lb_algo: 'wlc', lb_kind: 'DR',
+      real_servers: [0, 1].map((j) => ({ address: `198.19.${Math.floor((2 * i + j) / 250)}.${((2 * i + j) % 250) + 1}`, port: 80, checks: [{ type: 'TCP_CHECK' }] })),
+    })),
+  })).config!;
+  const big = services(300);
+  const daemon = { running: big, status: hub, store: h.daemon.store, subsystemNames: () => [] } as unknown as { running: Config } & Daemon;
+  const health = (up: boolean) => healthStatus(big.virtual_servers.map((vs) => healthService(vs.name, vs.real_servers.map((rs) => realServer(rs.key, up)))));
+  const upCount = (body: Buffer) => (JSON.parse(body.toString()) as StatusView).virtual_servers.reduce((n, v) => n + v.up, 0);
+  const turn = () => new Promise((r) => setImmediate(r));
+
+  // sliceMs 0: one step per event-loop turn, so the slices do not depend on this machine's speed.
+  const cache = new StatusCache(daemon, hub, 60_000, 0);
+  try {
+    hub.publish('health', health(true));
+    const first = cache.json();
+    assert.equal(upCount(first), 600);
+
+    hub.publish('health', health(false));
+    await turn();
+    const before = reads;
+    assert.equal(cache.json(), first, 'the build is under way: the previous one is served at once');
+    assert.equal(reads, before, 'and the reader did not build');
+    let announced: number | undefined;
+    cache.whenCurrent(() => { announced = upCount(cache.json()); });
+    assert.equal(announced, undefined, 'a live notification waits for the build under way');
+    let turns = 1;
+    while (cache.json() === first) { await turn(); turns++; }
+    assert.ok(turns > 10, `built over ${turns} turns`);
+    assert.equal(reads, before, 'no reader built meanwhile');
+    const second = cache.json();
+    assert.equal(upCount(second), 0, 'then the change shows');
+    assert.equal(announced, 0, 'and so does what the notification made a reader fetch');
+    assert.deepEqual(JSON.parse(second.toString()), JSON.parse(JSON.stringify(cache.view())), 'the JSON encoded in slices is the view');
+
+    hub.publish('health', health(true));
+    await turn();
+    daemon.running = services(1);
+    assert.equal(cache.view().virtual_servers.length, 1, 'a replaced config shows in the next read, build under way or not');
+    for (let i = 0; i < 100; i++) await turn();
+    assert.equal(cache.view().virtual_servers.length, 1, 'and the build it cancelled never replaces it');
   } finally { cache.close(); }
 }));
 

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { servicesView } from '../../src/admin/status/services.js';
+import { runToEnd } from '../../src/admin/status/steps.js';
 import type { VirtualServer } from '../../src/config/model.js';
 import { healthService, healthStatus, lvsDestination, lvsService, lvsStatus, realServer, stats } from '../lib/status-fixtures.js';
 
@@ -31,7 +32,7 @@ test('a server in several kernel services (a group) shows the sums of its entrie
     lvsService('grp', 'tcp:198.18.0.101:80', [lvsDestination('198.18.0.12', 80, { activeConns: 100 })], { present: false, stats: stats({ conns: 1000 }) }),
   ]);
   const health = healthStatus([healthService('grp', [realServer('198.18.0.11:80', true, { weight: 2 }), realServer('198.18.0.12:80', false, { disabled: true })])]);
-  const [v] = servicesView([group], lvs, health);
+  const [v] = runToEnd(servicesView([group], lvs, health));
   assert.deepEqual(v!.endpoints, ['198.18.0.100:80/TCP', 'fwmark 7', '198.18.0.102:80/TCP']);
   assert.deepEqual([v!.counters!.conns, v!.counters!.inbytes, v!.up, v!.total, v!.quorum_ok], [31, 150, 1, 2, true]);
   const [a, b] = v!.real_servers;
@@ -40,7 +41,7 @@ test('a server in several kernel services (a group) shows the sums of its entrie
 });
 
 test('without kernel or health status every configured server is there, unknown, with nulls', () => {
-  const [v] = servicesView([group], undefined, undefined);
+  const [v] = runToEnd(servicesView([group], undefined, undefined));
   assert.deepEqual([v!.counters, v!.rates, v!.up, v!.quorum_ok], [null, null, 0, null]);
   assert.deepEqual(v!.real_servers.map((r) => [r.key, r.health, r.admin, r.weight, r.active_conns, r.counters, r.last_check]),
     [['198.18.0.11:80', 'unknown', 'enabled', null, null, null, null], ['198.18.0.12:80', 'unknown', 'enabled', null, null, null, null]]);

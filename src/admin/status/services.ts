@@ -2,13 +2,15 @@
  * Hub sections 'lvs' (kernel IPVS state and counters) and 'health' (checker
  * results and operator state) → the virtual-service part of the view, one
  * row per configured real server. The only place that knows the field names
- * those two subsystems publish.
+ * those two subsystems publish. A generator (see steps.ts): thousands of rows
+ * are built in chunks that the cache may spread over several event-loop turns.
  */
 import type { VirtualServer } from '../../config/model.js';
 import type { Counters, Rates, RealServerView, VirtualServerView } from './schemas.js';
 import type { HealthStatus, RealServerStatus, VirtualServerHealthStatus } from '../../health/status.js';
 import { endpointKey } from '../../config/resolve.js';
 import type { LvsDestinationStatus, LvsServiceStatus, LvsStatus } from '../../lvs/status.js';
+import type { Steps } from './steps.js';
 
 type Stats = LvsServiceStatus['destinations'][number]['stats'];
 
@@ -79,7 +81,10 @@ function realServerView(rs: VirtualServer['real_servers'][number], e: Entries | 
   };
 }
 
-export function servicesView(configured: VirtualServer[], lvs: LvsStatus | undefined, health: HealthStatus | undefined): VirtualServerView[] {
+/** Services between two yields: about 100 real-server rows, well under a millisecond. */
+const CHUNK = 25;
+
+export function* servicesView(configured: VirtualServer[], lvs: LvsStatus | undefined, health: HealthStatus | undefined): Steps<VirtualServerView[]> {
   // A virtual_server_group is several kernel services under one name.
   const kernel = new Map<string, LvsServiceStatus[]>();
   for (const s of lvs?.services ?? []) {
@@ -92,6 +97,7 @@ export function servicesView(configured: VirtualServer[], lvs: LvsStatus | undef
 
   const out: VirtualServerView[] = [];
   for (const vs of configured) {
+    if (out.length && out.length % CHUNK === 0) yield;
     const svc = kernel.get(vs.name);
     const dests = new Map<string, Entries>();
     let c: Counters | null = null, r: Rates | null = null;

@@ -11,6 +11,7 @@ import type { HealthStatus } from '../../health/status.js';
 import { l7View } from './l7.js';
 import type { L7Status } from '../../proxy/status.js';
 import { LBD_VERSION } from '../version.js';
+import type { Steps } from './steps.js';
 
 const startedAt = new Date(Date.now() - process.uptime() * 1000);
 
@@ -25,7 +26,7 @@ export function latestRevision(daemon: Daemon): number | null {
 }
 
 /** A part of the view and the inputs it was built from (compared by identity). */
-interface Part<T> { inputs: unknown[]; value: T }
+interface Part { inputs: unknown[]; value: unknown }
 
 /**
  * Builds the view, reusing each part whose inputs are the very objects it was
@@ -33,39 +34,47 @@ interface Part<T> { inputs: unknown[]; value: T }
  * server rows for it would be most of the cost on a big node.
  */
 export class StatusViewBuilder {
-  private parts = new Map<string, Part<unknown>>();
+  private parts = new Map<string, Part>();
 
-  private part<T>(name: string, inputs: unknown[], build: () => T): T {
-    const p = this.parts.get(name) as Part<T> | undefined;
-    if (p && p.inputs.length === inputs.length && p.inputs.every((x, i) => x === inputs[i])) return p.value;
-    const value = build();
+  private reuse<T>(name: string, inputs: unknown[]): T | undefined {
+    const p = this.parts.get(name);
+    return p && p.inputs.length === inputs.length && p.inputs.every((x, i) => x === inputs[i]) ? p.value as T : undefined;
+  }
+
+  private keep<T>(name: string, inputs: unknown[], value: T): T {
     this.parts.set(name, { inputs, value });
     return value;
   }
 
-  build(daemon: Daemon): StatusView {
+  /** The view from the config and sections as they are now (read before the first yield). */
+  *build(daemon: Daemon): Steps<StatusView> {
     const config = daemon.running;
     const hub = daemon.status;
     const vrrp = hub.get<VrrpStatus>('vrrp');
     const lvs = hub.get<LvsStatus>('lvs');
     const health = hub.get<HealthStatus>('health');
     const l7 = hub.get<L7Status>('l7');
+    const vrrpIn = [config?.vrrp_instances, vrrp];
+    const servicesIn = [config?.virtual_servers, lvs, health];
+    const l7In = [config?.l7, l7];
+    const node = {
+      router_id: config?.global.router_id ?? '',
+      hostname: hostname(),
+      lbd_version: LBD_VERSION,
+      started_at: startedAt.toISOString(),
+      uptime_s: Math.round(process.uptime()),
+      config_revision: latestRevision(daemon),
+      subsystems: daemon.subsystemNames(),
+      maintenance: vrrp?.maintenance ?? null,
+    };
     return {
       generated_at: new Date().toISOString(),
-      node: {
-        router_id: config?.global.router_id ?? '',
-        hostname: hostname(),
-        lbd_version: LBD_VERSION,
-        started_at: startedAt.toISOString(),
-        uptime_s: Math.round(process.uptime()),
-        config_revision: latestRevision(daemon),
-        subsystems: daemon.subsystemNames(),
-        maintenance: vrrp?.maintenance ?? null,
-      },
+      node,
       reported: { vrrp: !!vrrp, lvs: !!lvs, health: !!health, l7: !!l7 },
-      vrrp: this.part('vrrp', [config?.vrrp_instances, vrrp], () => vrrpView(config?.vrrp_instances ?? [], vrrp)),
-      virtual_servers: this.part('services', [config?.virtual_servers, lvs, health], () => servicesView(config?.virtual_servers ?? [], lvs, health)),
-      l7: this.part('l7', [config?.l7, l7], () => l7View(config?.l7 ?? { frontends: [], backends: [] }, l7)),
+      vrrp: this.reuse<StatusView['vrrp']>('vrrp', vrrpIn) ?? this.keep('vrrp', vrrpIn, vrrpView(config?.vrrp_instances ?? [], vrrp)),
+      virtual_servers: this.reuse<StatusView['virtual_servers']>('services', servicesIn)
+        ?? this.keep('services', servicesIn, yield* servicesView(config?.virtual_servers ?? [], lvs, health)),
+      l7: this.reuse<StatusView['l7']>('l7', l7In) ?? this.keep('l7', l7In, l7View(config?.l7 ?? { frontends: [], backends: [] }, l7)),
     };
   }
 }

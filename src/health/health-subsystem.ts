@@ -48,7 +48,8 @@ interface PoolEntry {
   lastKey: string;
 }
 
-const STATUS_INTERVAL_MS = 5000;
+/** How often check results alone (no state change) are republished. */
+export const STATUS_INTERVAL_MS = 5000;
 const STOP_WAIT_MS = 3000;
 
 export class HealthSubsystem extends EventEmitter<PoolEvents> implements Subsystem, PoolSource {

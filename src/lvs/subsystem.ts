@@ -30,6 +30,9 @@ export interface LvsOptions {
   pollIntervalMs?: number;
 }
 
+/** How often the kernel's counters are read into the status by default. */
+export const POLL_INTERVAL_MS = 5000;
+
 export class LvsSubsystem implements Subsystem {
   readonly name = 'lvs';
   private readonly log: Logger;
@@ -57,7 +60,7 @@ export class LvsSubsystem implements Subsystem {
   constructor(private readonly ctx: SubsystemContext, opts: LvsOptions = {}) {
     this.log = ctx.log.child({ subsystem: 'lvs' });
     this.pool = opts.pool ?? new StaticPool();
-    this.pollIntervalMs = opts.pollIntervalMs ?? 5000;
+    this.pollIntervalMs = opts.pollIntervalMs ?? POLL_INTERVAL_MS;
     this.owned = new OwnershipStore(ctx.stateDir);
     this.markFile = join(ctx.stateDir, 'lvs-marks.nft');
     this.status = { available: false, updatedAt: new Date().toISOString(), pollIntervalMs: this.pollIntervalMs, services: [], markRules: { table: MARK_TABLE, rules: 0 } };

@@ -33,7 +33,8 @@ export interface EngineOptions {
   onStatus(s: VrrpEngineStatus): void;
 }
 
-const STATUS_INTERVAL_MS = 1000;
+/** How often the engine republishes its status (counters, jitter) without a state change. */
+export const STATUS_INTERVAL_MS = 1000;
 const NOTIFY_DRAIN_AT_STOP_MS = 5000;
 
 export class VrrpEngine {

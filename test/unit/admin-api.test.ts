@@ -181,6 +181,23 @@ test('a big change is built ahead in slices: meanwhile readers get the previous 
   } finally { cache.close(); }
 }));
 
+test('a build done ahead that throws does not take lbd down: the next reader builds at once and gets the error', { timeout: 30_000 }, () => withAdmin(async (h) => {
+  const hub = new StatusHub();
+  const daemon = { running: h.daemon.running, status: hub, store: h.daemon.store, subsystemNames: () => [] } as unknown as Daemon;
+  const turn = () => new Promise((r) => setImmediate(r));
+  const cache = new StatusCache(daemon, hub);
+  try {
+    hub.publish('health', healthStatus([healthService('web', [realServer('198.18.0.11:80', true)])]));
+    cache.view();
+    hub.publish('lvs', { services: [{ present: true, virtualServer: 'web', destinations: null }] });
+    await turn();
+    await turn();
+    assert.throws(() => cache.view(), TypeError, 'the reader gets the error');
+    hub.publish('lvs', lvsStatus([]));
+    assert.equal(cache.view().virtual_servers[0]!.name, 'web', 'and the next good section is served');
+  } finally { cache.close(); }
+}));
+
 test('the API\'s JSON is the view, and a VRRP update does not serialize the real-server rows again', { timeout: 30_000 }, () => withAdmin(async (h) => {
   const hub = new StatusHub();
   const daemon = { running: h.daemon.running, status: hub, store: h.daemon.store, subsystemNames: () => [] } as unknown as Daemon;

@@ -87,16 +87,24 @@ export class StatusCache {
   private buildAhead(json: boolean): void {
     const ahead: Ahead = {
       started: false, read: false, jsonRead: false,
-      cancel: runInSlices(this.build(json), this.sliceMs, (b) => {
-        this.ahead = undefined;
-        this.built = b;
-        // Whoever read the previous build meanwhile reads this one next.
-        b.read = ahead.read;
-        b.jsonRead = ahead.jsonRead;
-        // Changes arrived during the build and it was read meanwhile: build them too.
-        if (b.version !== this.version && ahead.read) this.buildAhead(ahead.jsonRead);
-        else this.release();
-      }, () => { ahead.started = true; }),
+      cancel: runInSlices(this.build(json), this.sliceMs, {
+        slice: () => { ahead.started = true; },
+        done: (b) => {
+          this.ahead = undefined;
+          this.built = b;
+          // Whoever read the previous build meanwhile reads this one next.
+          b.read = ahead.read;
+          b.jsonRead = ahead.jsonRead;
+          // Changes arrived during the build and it was read meanwhile: build them too.
+          if (b.version !== this.version && ahead.read) this.buildAhead(ahead.jsonRead);
+          else this.release();
+        },
+        // The next reader builds at once, and gets the error in its request.
+        failed: () => {
+          this.ahead = undefined;
+          this.release();
+        },
+      }),
     };
     this.ahead = ahead;
   }

@@ -14,19 +14,24 @@ export function runToEnd<T>(steps: Steps<T>): T {
 
 /**
  * Runs `steps` in slices of about `sliceMs` on the check phase (after pending I/O),
- * then hands the result to `done`. The returned function cancels what is left.
+ * then hands the result to `done`, or what it threw to `failed` (a throw from an
+ * immediate would take the process down). The returned function cancels what is left.
  */
-export function runInSlices<T>(steps: Steps<T>, sliceMs: number, done: (value: T) => void, onSlice?: () => void): () => void {
+export function runInSlices<T>(steps: Steps<T>, sliceMs: number, on: { slice(): void; done(value: T): void; failed(e: unknown): void }): () => void {
   let timer: NodeJS.Immediate | undefined;
   const slice = () => {
-    onSlice?.();
+    timer = undefined;
+    on.slice();
     const until = performance.now() + sliceMs;
-    for (;;) {
-      const r = steps.next();
-      if (r.done) { timer = undefined; done(r.value); return; }
-      if (performance.now() >= until) break;
+    let r: IteratorResult<void, T>;
+    try {
+      do r = steps.next(); while (!r.done && performance.now() < until);
+    } catch (e) {
+      on.failed(e);
+      return;
     }
-    timer = setImmediate(slice);
+    if (r.done) on.done(r.value);
+    else timer = setImmediate(slice);
   };
   timer = setImmediate(slice);
   return () => { if (timer) clearImmediate(timer); timer = undefined; };

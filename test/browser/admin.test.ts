@@ -138,7 +138,8 @@ test('first login with the setup token from lbd\'s log, then the dashboard', { t
 test('the dashboard updates live, without a reload', { timeout: 60_000 }, async () => {
   const { page } = env;
   await page.goto(`${env.url}/`);
-  await page.waitForFunction(() => document.getElementById('live-state')?.textContent === 'live');
+  // Open, whether or not a fragment has arrived since ("live · updated …"): a change made before the stream is open would not be pushed.
+  await page.waitForFunction(() => document.getElementById('live-state')?.textContent?.startsWith('live'));
   await page.evaluate(() => { window.marker = 42; });
   // A change from outside the page (the console's socket): the page must follow it by itself.
   const text = readFileSync(join(env.dir, 'config.yaml'), 'utf8');

@@ -164,7 +164,6 @@ async function measure(services: number, quick: boolean, log: (msg: string) => v
       timers.push(setTimeout(() => timers.push(setInterval(() => { changes++; publishLvs(daemon, ++round, services); }, LVS_POLL_INTERVAL_MS)), LVS_POLL_INTERVAL_MS / 2));
       const ms: number[] = [];
       let bytes = 0;
-      const cpu0 = cpuTimes();
       const end = Date.now() + seconds * 1000;
       while (Date.now() < end) {
         const r = await get(path, headers);
@@ -173,18 +172,18 @@ async function measure(services: number, quick: boolean, log: (msg: string) => v
         await sleep(-Math.log(1 - Math.random()) * MEAN_GAP_MS);
       }
       stopCadence();
-      const cpu1 = cpuTimes();
-      steal = (100 * (cpu1.steal - cpu0.steal)) / Math.max(1, cpu1.total - cpu0.total);
       log(`${services} services: GET ${path}: ${ms.length} requests in ${seconds} s while every real server's status changed ${changes} times; ${(bytes / 1024).toFixed(0)} KiB each`);
       return ms;
     };
 
     const seconds = quick ? 10 : services >= 1000 ? 30 : 15;
-    let steal = 0;
     const series = async (name: string, path: string, headers: Record<string, string>, api: boolean): Promise<BenchResult[]> => {
       for (let i = 0; i < 5; i++) await get(path, headers); // warm-up: the first render compiles the templates
+      const cpu0 = cpuTimes();
       const worst = await afterChange(path, headers, api);
       const steady = await cadence(path, headers, seconds);
+      const cpu1 = cpuTimes();
+      const steal = (100 * (cpu1.steal - cpu0.steal)) / Math.max(1, cpu1.total - cpu0.total);
       // The figures depend on what else the machine runs: say how busy it was.
       // Steal: on a VM, stalls of 100 ms and more that no code in lbd can avoid.
       const load = `load average ${loadavg()[0]!.toFixed(1)} on ${cpus().length} CPUs, ${steal.toFixed(1)} % CPU steal`;
